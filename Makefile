@@ -1,0 +1,59 @@
+# Two commands do everything on a fresh machine with Python 3.11 and make:
+#   make demo   install what is missing, run the pipeline on the sample data, summarise the warehouse
+#   make test   the whole test suite
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := $(CURDIR)/.venv
+BIN    := $(VENV)/bin
+
+DATA_DIR  ?= $(CURDIR)/include/data
+WAREHOUSE ?= $(CURDIR)/build/warehouse.duckdb
+FROM ?= 2019-01
+TO   ?= 2020-12
+
+export AIRFLOW_HOME := $(CURDIR)/.airflow
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__LOGGING__LOGGING_LEVEL ?= WARNING
+export GX_ANALYTICS_ENABLED := false
+export PYTHONPATH := $(CURDIR)/plugins
+
+.PHONY: demo run test install airflow-home suites sample-data lock clean
+
+demo: airflow-home
+	$(MAKE) --no-print-directory run FROM=2019-01 TO=2020-12 DATA_DIR=$(CURDIR)/include/data WAREHOUSE=$(CURDIR)/build/warehouse.duckdb
+	$(BIN)/python -m town_industry.summary --warehouse $(CURDIR)/build/warehouse.duckdb
+
+run: airflow-home
+	$(BIN)/python -m town_industry.run_months --from $(FROM) --to $(TO) --data-dir $(DATA_DIR) --warehouse $(WAREHOUSE)
+
+test: airflow-home
+	$(BIN)/python -m pytest
+
+install: $(VENV)/.installed
+$(VENV)/.installed: requirements.txt constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints.txt
+	touch $@
+
+# Airflow's home lives inside the project: SQLite metadata, no examples, the writer pool.
+airflow-home: $(AIRFLOW_HOME)/.ready
+$(AIRFLOW_HOME)/.ready: $(VENV)/.installed
+	mkdir -p $(AIRFLOW_HOME)
+	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/migrate.log; exit 1)
+	$(BIN)/airflow pools set duckdb_writer 1 "DuckDB allows one writer: every task that writes the warehouse" > /dev/null
+	touch $@
+
+suites: install       ## regenerate expectations/suites/*.json from include/sources/*.yml
+	$(BIN)/python -m town_industry.suites
+
+sample-data: install  ## regenerate include/data/ (deterministic)
+	$(BIN)/python include/generate_sample_data.py
+
+lock: install         ## re-pin every dependency after changing requirements.txt
+	$(BIN)/python -m pip freeze --exclude-editable > constraints.txt
+
+clean:
+	rm -rf build $(AIRFLOW_HOME)

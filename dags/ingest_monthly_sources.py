@@ -1,0 +1,56 @@
+"""Monthly ingestion: one DAG per source declared in include/sources/*.yml.
+
+For data month M, the run starts after M ends (its data interval is M), then:
+
+    wait_for_file  ->  validate_file  ->  load_month
+    (until M's file    (GX suite; no        (one DuckDB transaction in the
+     arrives or the     warehouse access)    one-slot writer pool)
+     deadline passes)
+
+Why one DAG per source: each office delivers on its own schedule, so a late
+file holds back only its own source, and each source backfills on its own.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.providers.standard.sensors.python import PythonSensor
+from airflow.sdk import DAG, Asset, task
+from airflow.timetables.interval import CronDataIntervalTimetable
+
+from town_industry import tasks
+from town_industry.settings import WRITER_POOL
+from town_industry.sources import declared_sources
+
+for source in declared_sources():
+    with DAG(
+        dag_id=f"ingest_{source.name}",
+        description=f"{source.title}: validate and load one month's file",
+        doc_md=f"### {source.title} (`{source.name}`)\n\n{source.description}\n\n"
+               f"Declared in `include/sources/{source.name}.yml`; suite `expectations/suites/{source.name}.json`. "
+               f"Due {source.arrival_deadline_days} days after the month ends.",
+        schedule=CronDataIntervalTimetable("0 0 1 * *", timezone="UTC"),  # interval = the data month
+        start_date=datetime(2019, 1, 1),
+        catchup=False,  # history is loaded by backfills (make run / airflow backfill create)
+        max_active_runs=1,
+        tags=["ingest", source.name],
+        default_args={"owner": source.owner, "retries": 2, "retry_delay": timedelta(minutes=5)},
+    ) as dag:
+        wait_for_file = PythonSensor(
+            task_id="wait_for_file",
+            python_callable=tasks.file_has_arrived,
+            op_kwargs={"source_name": source.name},
+            mode="reschedule",
+            poke_interval=timedelta(hours=1),
+            timeout=timedelta(days=source.arrival_deadline_days + 31),
+        )
+
+        @task(retries=0)  # a rejected file will not improve by retrying
+        def validate_file(source_name: str, data_interval_start=None) -> dict:
+            return tasks.validate(source_name, tasks.data_month(data_interval_start))
+
+        @task(pool=WRITER_POOL, outlets=[Asset(f"warehouse_{source.name}")])
+        def load_month(verdict: dict, run_id=None) -> dict:
+            return tasks.load(verdict, run_id)
+
+        wait_for_file >> load_month(validate_file(source.name))

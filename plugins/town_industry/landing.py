@@ -1,0 +1,54 @@
+"""Validated batches, handed from the validate task to the load task as Parquet files.
+
+A batch is written with the warehouse's own column types (exact decimals), so the
+load task only copies it into staging: nothing is parsed twice.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from town_industry.readers import ROW
+from town_industry.sources import Source
+from town_industry.warehouse import DUCKDB_TYPES
+
+
+def _as_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _cast(column: str, column_type: str) -> str:
+    text = f'"{column}"'
+    if column_type == "month":
+        return f"CAST({text} || '-01' AS DATE) AS {column}"
+    return f"CAST({text} AS {DUCKDB_TYPES[column_type]}) AS {column}"
+
+
+def write_batch(frame: pd.DataFrame, source: Source, sha256: str, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    texts = pd.DataFrame(
+        {c.name: [_as_text(v) for v in frame[c.name]] for c in source.columns}, dtype=object
+    )
+    texts[ROW] = frame[ROW].astype("int64").to_numpy()
+    casts = ",\n    ".join(_cast(c.name, c.type) for c in source.columns)
+    tmp = path.with_suffix(".tmp")
+    con = duckdb.connect()
+    try:
+        con.register("batch", texts)
+        con.execute(
+            f"COPY (SELECT\n    {casts},\n    CAST({ROW} AS INTEGER) AS _row,\n    ? AS _file_sha256\n"
+            f"FROM batch ORDER BY _row) TO '{tmp}' (FORMAT parquet)",
+            [sha256],
+        )
+    finally:
+        con.close()
+    tmp.replace(path)  # a batch file is either complete or absent
+    return path

@@ -1,0 +1,99 @@
+"""Parsers for the cell spellings real files use (SOURCES.md, "What every reader must accept").
+
+Each parser takes a column of raw cell texts (str, or None for an empty cell) and
+returns the parsed values plus a mask of the cells that held text but did not parse.
+Empty markers (``—``, ``-``, ``/``, blank) become None before any parser sees them.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+import pandas as pd
+
+EMPTY_MARKERS = {"", "—", "——", "-", "－", "/", "／"}
+
+_MONTH = re.compile(r"^(\d{4})(?:-|/|\.|年)?(\d{1,2})月?$")
+_DATE = re.compile(r"^(\d{4})(?:-|/|\.|年)?(\d{1,2})(?:-|/|\.|月)?(\d{1,2})日?$")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_BOOLEANS = {
+    "是": True, "否": False, "y": True, "n": False, "yes": True, "no": False,
+    "1": True, "0": False, "true": True, "false": False,
+}
+
+
+def clean_cell(value: object) -> str | None:
+    """Cell text with surrounding spaces removed; None for the empty markers."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return None if text in EMPTY_MARKERS else text
+
+
+def parse_month(text: str) -> str | None:
+    """``2020-06``, ``202006``, ``2020/6``, ``2020年6月`` (or a full date) → ``2020-06``."""
+    m = _MONTH.match(text)
+    if m:
+        year, month = int(m.group(1)), int(m.group(2))
+    else:
+        d = parse_date(text)  # an Excel date cell or a full date names its month
+        if d is None:
+            return None
+        year, month = d.year, d.month
+    return f"{year:04d}-{month:02d}" if 1 <= month <= 12 else None
+
+
+def parse_date(text: str) -> date | None:
+    """``2020-06-03``, ``2020/6/3``, ``2020年6月3日``, ``20200603`` → a date."""
+    m = _DATE.match(text)
+    if not m:
+        return None
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+def parse_boolean(text: str) -> bool | None:
+    return _BOOLEANS.get(text.lower())
+
+
+def parse_decimal(text: str) -> Decimal | None:
+    """``1,234.5`` → Decimal('1234.5'); exact, never a float."""
+    text = text.replace(",", "").replace("，", "")
+    if not _NUMBER.match(text):
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the regex admits only valid literals
+        return None
+
+
+def parse_integer(text: str) -> int | None:
+    number = parse_decimal(text)
+    if number is None or number != number.to_integral_value():
+        return None
+    return int(number)
+
+
+PARSERS = {
+    "month": parse_month,
+    "date": parse_date,
+    "boolean": parse_boolean,
+    "decimal": parse_decimal,
+    "integer": parse_integer,
+    "text": lambda text: text,
+}
+
+
+def parse_series(cells: pd.Series, column_type: str) -> tuple[pd.Series, pd.Series]:
+    """Parse a column of cleaned cell texts; returns (values, unparseable mask)."""
+    parser = PARSERS[column_type]
+    # Files repeat values a lot (months, flags, codes): parse each distinct text once.
+    distinct = {text: parser(text) for text in cells.dropna().unique()}
+    values = pd.Series(
+        [None if text is None else distinct[text] for text in cells], index=cells.index, dtype=object
+    )
+    unparseable = cells.notna() & values.isna()
+    return values, unparseable

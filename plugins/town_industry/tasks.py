@@ -1,0 +1,118 @@
+"""What the ingestion DAG's tasks do, for one source and one data month.
+
+``validate`` never touches the warehouse (it may run beside a load of another
+source); ``load`` is the only writer and runs in the one-slot writer pool.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from town_industry import settings
+from town_industry.error_report import write_error_report
+from town_industry.findings import ERROR, Finding
+from town_industry.sources import declared_sources, get_source
+from town_industry.validation import validate_file
+
+log = logging.getLogger(__name__)
+
+
+class FileNotDelivered(Exception):
+    """The month's file did not arrive before the source's deadline."""
+
+
+class FileRejectedError(Exception):
+    """The file has errors: nothing of it was loaded."""
+
+
+def data_month(data_interval_start: datetime) -> str:
+    """The month a run is for: its data interval starts on the month's first day."""
+    return data_interval_start.strftime("%Y-%m")
+
+
+def find_file(source_name: str, month: str) -> Path | None:
+    source = get_source(source_name)
+    return next((p for p in source.file_candidates(settings.data_dir(), month) if p.is_file()), None)
+
+
+def file_has_arrived(source_name: str, data_interval_start: datetime, data_interval_end: datetime,
+                     now: datetime | None = None) -> bool:
+    """Sensor check: True once the file is there; fails the run once the deadline has passed."""
+    month = data_month(data_interval_start)
+    path = find_file(source_name, month)
+    if path is not None:
+        log.info("%s %s: found %s", source_name, month, path)
+        return True
+    deadline = data_interval_end + timedelta(days=get_source(source_name).arrival_deadline_days)
+    now = now or datetime.now(tz=data_interval_end.tzinfo)
+    if now >= deadline:
+        expected = " or ".join(str(p) for p in get_source(source_name).file_candidates(settings.data_dir(), month))
+        raise FileNotDelivered(f"{source_name} {month}: no file by the deadline {deadline:%Y-%m-%d} (expected {expected})")
+    log.info("%s %s: not delivered yet; waiting until %s", source_name, month, deadline)
+    return False
+
+
+def _landing_dir(source_name: str, month: str) -> Path:
+    return settings.work_dir() / "landing" / source_name / month
+
+
+def validate(source_name: str, month: str) -> dict:
+    """Validate the month's file; returns the verdict the load task applies (paths and counts only)."""
+    source = get_source(source_name)
+    path = find_file(source_name, month)
+    if path is None:
+        raise FileNotDelivered(f"{source_name} {month}: the file disappeared after it was sensed")
+    result = validate_file(path, source, month)
+    landing = _landing_dir(source_name, month)
+    landing.mkdir(parents=True, exist_ok=True)
+    findings_path = landing / f"{result.sha256}.findings.json"
+    findings_path.write_text(json.dumps([f.as_dict() for f in result.findings], ensure_ascii=False), encoding="utf-8")
+    batch = None
+    if result.errors == 0:
+        from town_industry.landing import write_batch
+
+        batch = str(write_batch(result.frame, source, result.sha256, landing / f"{result.sha256}.parquet"))
+    log.info("%s %s: %s, %d rows, %d errors, %d warnings", source_name, month, path.name, result.rows,
+             result.errors, result.warnings)
+    return {"source": source_name, "month": month, "path": str(path), "sha256": result.sha256,
+            "rows": result.rows, "errors": result.errors, "warnings": result.warnings,
+            "batch": batch, "findings": str(findings_path)}
+
+
+def load(verdict: dict, run_id: str | None = None) -> dict:
+    """Apply a verdict in one warehouse transaction: load, record as unchanged, or record the rejection."""
+    from town_industry import warehouse
+
+    source = get_source(verdict["source"])
+    month = verdict["month"]
+    findings = [Finding(**f) for f in json.loads(Path(verdict["findings"]).read_text(encoding="utf-8"))]
+    record = warehouse.LoadRecord(source.name, month, verdict["path"], verdict["sha256"], "loaded",
+                                  verdict["rows"], run_id)
+    with warehouse.connect() as con:
+        warehouse.ensure_schema(con, declared_sources())
+        if verdict["errors"]:
+            record.status = "rejected"
+            record.error_report = str(write_error_report(
+                settings.work_dir() / "rejections" / source.name / f"{month}-{verdict['sha256'][:12]}.md",
+                source=source.name, month=month, file=Path(verdict["path"]), sha256=verdict["sha256"],
+                findings=findings))
+            with warehouse.transaction(con):
+                warehouse.record(con, record, findings)
+            first = next(f for f in findings if f.severity == ERROR)
+            where = f"row {first.row}, column {first.column}" if first.row else f"column {first.column or '-'}"
+            raise FileRejectedError(
+                f"{verdict['path']} rejected with {verdict['errors']} error(s); nothing loaded. First: {where}: "
+                f"{first.rule}: {first.message} (value {first.value!r}). Full report: {record.error_report}")
+        if warehouse.current_sha256(con, source.name, month) == verdict["sha256"]:
+            record.status = "unchanged"
+            with warehouse.transaction(con):
+                warehouse.record(con, record, [])
+            log.info("%s %s: identical to the loaded file; nothing to do", source.name, month)
+        else:
+            added = warehouse.load_month(con, source, month, Path(verdict["batch"]), record, findings)
+            log.info("%s %s: loaded %d rows (%d warnings, %d from history checks)", source.name, month,
+                     verdict["rows"], verdict["warnings"] + len(added), len(added))
+    Path(verdict["batch"]).unlink(missing_ok=True) if verdict["batch"] else None
+    return {"status": record.status, "rows": record.rows}

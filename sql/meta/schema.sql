@@ -1,0 +1,40 @@
+-- Schemas and the load ledger. Run at every start; creates only what is missing.
+CREATE SCHEMA IF NOT EXISTS staging;  -- typed rows of every loaded file, one partition per source and month
+CREATE SCHEMA IF NOT EXISTS meta;     -- what was loaded, rejected or found
+CREATE SCHEMA IF NOT EXISTS mart;     -- KPI tables analysts query by name
+
+-- One row per file seen by a load task, whatever became of it.
+CREATE TABLE IF NOT EXISTS meta.file_loads (
+    source          VARCHAR   NOT NULL,
+    month           VARCHAR   NOT NULL,  -- data month, 'YYYY-MM'
+    path            VARCHAR   NOT NULL,
+    sha256          VARCHAR   NOT NULL,
+    status          VARCHAR   NOT NULL CHECK (status IN ('loaded', 'rejected', 'unchanged')),
+    rows            INTEGER   NOT NULL,
+    error_count     INTEGER   NOT NULL,
+    warning_count   INTEGER   NOT NULL,
+    recorded_at     TIMESTAMP NOT NULL,
+    airflow_run_id  VARCHAR,
+    error_report    VARCHAR              -- path of the human-readable report of a rejected file
+);
+
+-- One row per error or warning found in a file (values of personal columns are masked).
+CREATE TABLE IF NOT EXISTS meta.dq_issues (
+    source       VARCHAR   NOT NULL,
+    month        VARCHAR   NOT NULL,
+    file_sha256  VARCHAR   NOT NULL,
+    severity     VARCHAR   NOT NULL CHECK (severity IN ('error', 'warning')),
+    rule         VARCHAR   NOT NULL,
+    row_number   INTEGER,              -- as seen in the file; NULL for file-level findings
+    column_name  VARCHAR,
+    value        VARCHAR,
+    message      VARCHAR   NOT NULL,
+    recorded_at  TIMESTAMP NOT NULL
+);
+
+-- The file each source-month currently holds in the warehouse (latest load that changed it).
+CREATE OR REPLACE VIEW meta.current_files AS
+SELECT source, month, path, sha256, rows, warning_count, recorded_at
+FROM meta.file_loads
+WHERE status = 'loaded'
+QUALIFY row_number() OVER (PARTITION BY source, month ORDER BY recorded_at DESC) = 1;

@@ -1,0 +1,72 @@
+"""Shared fixtures: the project's Airflow home, temporary data folders and warehouses."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "include" / "data"
+
+# Same environment as `make test` when pytest is started by hand (the Makefile exports these).
+os.environ.setdefault("AIRFLOW_HOME", str(ROOT / ".airflow"))
+os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(ROOT / "dags"))
+os.environ.setdefault("AIRFLOW__CORE__PLUGINS_FOLDER", str(ROOT / "plugins"))
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    """An empty DATA_DIR and a WAREHOUSE path under tmp_path, set in the environment."""
+    data = tmp_path / "data"
+    (data / "enterprise_monthly").mkdir(parents=True)
+    monkeypatch.setenv("DATA_DIR", str(data))
+    monkeypatch.setenv("WAREHOUSE", str(tmp_path / "wh" / "warehouse.duckdb"))
+    return data
+
+
+def copy_sample(data: Path, source: str, *months: str) -> None:
+    for month in months:
+        for found in (SAMPLE / source).glob(f"{month}.*"):
+            shutil.copy(found, data / source / found.name)
+
+
+def read_csv_rows(path: Path) -> list[list[str]]:
+    return list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+
+
+def write_csv_rows(path: Path, rows: list[list[str]], encoding: str = "utf-8") -> None:
+    with path.open("w", encoding=encoding, newline="") as f:
+        csv.writer(f).writerows(rows)
+
+
+def fingerprint(warehouse: Path) -> dict[str, str]:
+    """A digest of every data table (star schema and staging; not the meta load log)."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = con.execute(
+            "SELECT table_schema || '.' || table_name FROM information_schema.tables "
+            "WHERE table_schema IN ('main', 'staging') AND table_type = 'BASE TABLE' ORDER BY 1").fetchall()
+        digests = {}
+        for (table,) in tables:
+            rows = sorted(repr(r) for r in con.execute(f"FROM {table}").fetchall())
+            digests[table] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+        return digests
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="session")
+def ingest_dags():
+    """The ingestion DAGs, parsed once per test session by a real DagBag."""
+    from town_industry.run_months import load_dags
+
+    return load_dags()

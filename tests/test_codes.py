@@ -1,0 +1,59 @@
+import pytest
+
+from town_industry.codes import (id_check_char, is_valid_id_number, is_valid_uscc, mask_id_number,
+                                 uscc_check_char)
+from town_industry.industry import is_high_tech_manufacturing, is_valid_industry_class
+
+
+@pytest.mark.parametrize("code", ["91110108551385082Q", "91110000600037341L"])
+def test_known_valid_usccs(code):
+    assert is_valid_uscc(code)
+    assert uscc_check_char(code[:17]) == code[17]
+
+
+@pytest.mark.parametrize("code", [
+    "91110108551385082R",   # wrong check character
+    "91110000600037341M",   # wrong check character
+    "91110108551385O82Q",   # O is not a USCC character
+    "9111010855138508IQ",   # I is not a USCC character
+    "91110108551385082",    # 17 characters
+    "91110108551385082QQ",  # 19 characters
+    "91110108551385082q",   # lower case
+    "",
+    None,
+])
+def test_corrupted_usccs(code):
+    assert not is_valid_uscc(code)
+
+
+def test_every_single_character_change_is_caught():
+    code = "91110108551385082Q"
+    for pos in range(18):
+        for other in "0123456789ABCDEFGHJKLMNPQRTUWXY":
+            if other != code[pos]:
+                assert not is_valid_uscc(code[:pos] + other + code[pos + 1:]), (pos, other)
+
+
+def test_id_numbers():
+    assert id_check_char("11010519491231002") == "X"
+    assert is_valid_id_number("11010519491231002X")
+    assert not is_valid_id_number("110105194912310021")  # wrong check character
+    body = "11010519490230002"  # 30 February
+    assert not is_valid_id_number(body + id_check_char(body))
+    assert mask_id_number("32061119900101123X") == "320611********123X"
+
+
+@pytest.mark.parametrize("code", ["2710", "2720", "2740", "2761", "3911", "3921", "3973", "3976", "3581", "4011"])
+def test_high_tech_classes(code):
+    assert is_high_tech_manufacturing(code)
+
+
+@pytest.mark.parametrize("code", ["1711", "1810", "2922", "3311", "3421", "3360", "4411"])
+def test_not_high_tech_classes(code):
+    assert not is_high_tech_manufacturing(code)
+
+
+@pytest.mark.parametrize("code,valid", [("1711", True), ("0111", True), ("9700", True), ("9811", False),
+                                         ("0011", False), ("171", False), ("17110", False), ("17A1", False)])
+def test_industry_class_format(code, valid):
+    assert is_valid_industry_class(code) is valid
