@@ -10,6 +10,8 @@ import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from airflow.sdk.exceptions import AirflowFailException
+
 from town_industry import settings
 from town_industry.error_report import write_error_report
 from town_industry.findings import ERROR, Finding
@@ -19,11 +21,12 @@ from town_industry.validation import validate_file
 log = logging.getLogger(__name__)
 
 
-class FileNotDelivered(Exception):
+# Both fail the run at once: retrying cannot deliver a file or fix its rows.
+class FileNotDelivered(AirflowFailException):
     """The month's file did not arrive before the source's deadline."""
 
 
-class FileRejectedError(Exception):
+class FileRejectedError(AirflowFailException):
     """The file has errors: nothing of it was loaded."""
 
 
