@@ -10,6 +10,7 @@ DATA_DIR  ?= $(CURDIR)/include/data
 WAREHOUSE ?= $(CURDIR)/build/warehouse.duckdb
 FROM ?= 2019-01
 TO   ?= 2020-12
+SOURCES ?=
 
 export AIRFLOW_HOME := $(CURDIR)/.airflow
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
@@ -17,6 +18,8 @@ export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__LOGGING__LOGGING_LEVEL ?= WARNING
 export GX_ANALYTICS_ENABLED := false
+# Library deprecation chatter would bury the run summaries.
+export PYTHONWARNINGS ?= ignore
 export PYTHONPATH := $(CURDIR)/plugins
 
 .PHONY: demo run test install airflow-home suites sample-data lock clean
@@ -26,7 +29,7 @@ demo: airflow-home
 	$(BIN)/python -m town_industry.summary --warehouse $(CURDIR)/build/warehouse.duckdb
 
 run: airflow-home
-	$(BIN)/python -m town_industry.run_months --from $(FROM) --to $(TO) --data-dir $(DATA_DIR) --warehouse $(WAREHOUSE)
+	$(BIN)/python -m town_industry.run_months --from $(FROM) --to $(TO) --data-dir $(DATA_DIR) --warehouse $(WAREHOUSE) --sources "$(SOURCES)"
 
 test: airflow-home
 	$(BIN)/python -m pytest

@@ -20,7 +20,7 @@ SOURCE = "enterprise_monthly"
 
 def run_months(first, last=None):
     lines = []
-    ok = run(first, last or first, echo=lines.append)
+    ok = run(first, last or first, echo=lines.append, sources=[SOURCE])
     return ok, lines
 
 
@@ -139,7 +139,7 @@ def test_make_run_over_a_temporary_data_dir(tmp_path):
         shutil.copy(SAMPLE / SOURCE / f"{month}.csv", copy_sample_dir)
     warehouse = tmp_path / "wh.duckdb"
     done = subprocess.run(["make", "--no-print-directory", "run", f"DATA_DIR={data}", f"WAREHOUSE={warehouse}",
-                           "FROM=2020-02", "TO=2020-04"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+                           "FROM=2020-02", "TO=2020-04", f"SOURCES={SOURCE}"], cwd=ROOT, capture_output=True, text=True, timeout=600)
     out = done.stdout
     assert done.returncode != 0, out  # 2020-04 has no file
     assert "2020-02  ok" in out and "2020-03  ok" in out and "2020-04  FAILED" in out, out

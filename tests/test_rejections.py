@@ -57,7 +57,7 @@ CASES = {
 @pytest.fixture
 def loaded_month(workspace, ingest_dags):
     copy_sample(workspace, SOURCE, MONTH)
-    assert run(MONTH, MONTH, echo=lambda _: None)
+    assert run(MONTH, MONTH, echo=lambda _: None, sources=[SOURCE])
     return workspace / SOURCE / f"{MONTH}.csv"
 
 
@@ -78,7 +78,7 @@ def test_bad_file_is_rejected_whole_and_reported(loaded_month, case):
     write_csv_rows(loaded_month, mutate(read_csv_rows(loaded_month)))
 
     lines = []
-    assert not run(MONTH, MONTH, echo=lines.append)
+    assert not run(MONTH, MONTH, echo=lines.append, sources=[SOURCE])
     assert "REJECTED" in lines[0]
 
     errors, file_loads = issues()
@@ -93,7 +93,7 @@ def test_bad_file_is_rejected_whole_and_reported(loaded_month, case):
 
 def test_unreadable_file(workspace, ingest_dags):
     (workspace / SOURCE / f"{MONTH}.xlsx").write_bytes(b"PK\x03\x04 this is not a workbook")
-    assert not run(MONTH, MONTH, echo=lambda _: None)
+    assert not run(MONTH, MONTH, echo=lambda _: None, sources=[SOURCE])
     errors, file_loads = issues()
     assert [e[1] for e in errors] == ["unreadable_file"] and file_loads[0][0] == "rejected"
 
@@ -103,6 +103,6 @@ def test_gbk_file_with_errors_reports_every_failing_row(loaded_month):
     for r in (3, 7, 11):
         rows[r - 1][COL["gross_output"]] = "-1"
     write_csv_rows(loaded_month, rows, encoding="gbk")
-    assert not run(MONTH, MONTH, echo=lambda _: None)
+    assert not run(MONTH, MONTH, echo=lambda _: None, sources=[SOURCE])
     errors, _ = issues()
     assert sorted(e[2] for e in errors if e[1] == "negative_amount") == [3, 7, 11]

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from town_industry.personal import hmac_key, pseudonym
 from town_industry.readers import ROW
 from town_industry.sources import Source
 from town_industry.warehouse import DUCKDB_TYPES
@@ -25,8 +26,18 @@ def _as_text(value: object) -> str | None:
     return str(value)
 
 
+def _stored_texts(values: pd.Series, column) -> list[str | None]:
+    """Cell values as text for the batch; ID numbers replaced by their keyed pseudonym."""
+    if column.personal == "id_number":
+        key = hmac_key()
+        return [None if v is None else pseudonym(v, key) for v in values]
+    return [_as_text(v) for v in values]
+
+
 def _cast(column: str, column_type: str) -> str:
     text = f'"{column}"'
+    if column_type in ("text", "category"):
+        return f"CAST({text} AS VARCHAR) AS {column}"
     if column_type == "month":
         return f"CAST({text} || '-01' AS DATE) AS {column}"
     return f"CAST({text} AS {DUCKDB_TYPES[column_type]}) AS {column}"
@@ -34,11 +45,10 @@ def _cast(column: str, column_type: str) -> str:
 
 def write_batch(frame: pd.DataFrame, source: Source, sha256: str, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    texts = pd.DataFrame(
-        {c.name: [_as_text(v) for v in frame[c.name]] for c in source.columns}, dtype=object
-    )
+    texts = pd.DataFrame({c.stored_name: _stored_texts(frame[c.name], c) for c in source.stored_columns},
+                         dtype=object)
     texts[ROW] = frame[ROW].astype("int64").to_numpy()
-    casts = ",\n    ".join(_cast(c.name, c.type) for c in source.columns)
+    casts = ",\n    ".join(_cast(c.stored_name, c.type) for c in source.stored_columns)
     tmp = path.with_suffix(".tmp")
     con = duckdb.connect()
     try:

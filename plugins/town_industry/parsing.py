@@ -87,13 +87,22 @@ PARSERS = {
 }
 
 
-def parse_series(cells: pd.Series, column_type: str) -> tuple[pd.Series, pd.Series]:
+def category_parser(values: dict) -> callable:
+    """Parser of a category column: any listed spelling (or the code itself) → the code."""
+    spellings = {}
+    for code, aliases in values.items():
+        for text in (code, *(aliases or ())):
+            spellings[str(text).strip().lower()] = code
+    return lambda text: spellings.get(text.lower())
+
+
+def parse_series(cells: pd.Series, column_type: str, values: dict | None = None) -> tuple[pd.Series, pd.Series]:
     """Parse a column of cleaned cell texts; returns (values, unparseable mask)."""
-    parser = PARSERS[column_type]
+    parser = category_parser(values) if column_type == "category" else PARSERS[column_type]
     # Files repeat values a lot (months, flags, codes): parse each distinct text once.
     distinct = {text: parser(text) for text in cells.dropna().unique()}
-    values = pd.Series(
+    parsed = pd.Series(
         [None if text is None else distinct[text] for text in cells], index=cells.index, dtype=object
     )
-    unparseable = cells.notna() & values.isna()
-    return values, unparseable
+    unparseable = cells.notna() & parsed.isna()
+    return parsed, unparseable

@@ -121,7 +121,7 @@ def _to_table(rows: list[list], source: Source, path: Path) -> RawTable:
         name = lookup.get(text)
         if name is None:
             extra.append(text)
-        elif name not in positions:
+        elif name not in positions and not source.column(name).is_dropped:  # names are never read
             positions[name] = pos
 
     data = []

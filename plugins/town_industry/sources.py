@@ -15,7 +15,8 @@ import yaml
 
 from town_industry import settings
 
-COLUMN_TYPES = {"month", "date", "boolean", "decimal", "integer", "text"}
+COLUMN_TYPES = {"month", "date", "boolean", "decimal", "integer", "text", "category"}
+PERSONAL_KINDS = {"id_number", "name"}
 
 # Conversion of a file's money unit into the warehouse's canonical 万元, as exact decimals.
 UNIT_TO_WAN_YUAN = {"元": "0.0001", "千元": "0.1", "万元": "1", "亿元": "10000"}
@@ -33,7 +34,28 @@ class Column:
     min_exclusive: bool = False
     format: str | None = None  # a named format with its own expectation (uscc, industry_class)
     max_length: int | None = None
+    # category columns: canonical value -> the spellings files use (the canonical one is always accepted)
+    values: dict | None = None
+    # required only on rows whose column holds one of the values ({service_type: [guaranteed_loan]}),
+    # or on all rows except those ({service_type: [job_fair]})
+    required_when: dict | None = None
+    required_unless: dict | None = None
+    # date bounds relative to the file's month: "month_start" / "month_end"
+    not_before: str | None = None
+    not_after: str | None = None
+    # personal data: "id_number" is validated, masked in findings and stored only as a keyed
+    # pseudonym under ``store_as``; "name" is dropped at read and never stored
+    personal: str | None = None
+    store_as: str | None = None
     description: str = ""
+
+    @property
+    def stored_name(self) -> str:
+        return self.store_as or self.name
+
+    @property
+    def is_dropped(self) -> bool:
+        return self.personal == "name"
 
     @property
     def money_factor(self) -> str | None:
@@ -106,6 +128,11 @@ class Source:
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
 
+    @property
+    def stored_columns(self) -> tuple[Column, ...]:
+        """The columns that reach staging (personal names never do)."""
+        return tuple(c for c in self.columns if not c.is_dropped)
+
     def file_candidates(self, data_dir: Path, month: str) -> list[Path]:
         """Paths where this source's file for ``month`` (YYYY-MM) may be delivered."""
         return [data_dir / self.name / f"{month}{ext}" for ext in self.file_extensions]
@@ -118,6 +145,10 @@ def _column(raw: dict) -> Column:
     col = Column(headers=tuple(headers), **raw)
     if col.type not in COLUMN_TYPES:
         raise ValueError(f"column {col.name}: unknown type {col.type!r} (one of {sorted(COLUMN_TYPES)})")
+    if col.personal is not None and col.personal not in PERSONAL_KINDS:
+        raise ValueError(f"column {col.name}: unknown personal kind {col.personal!r}")
+    if col.type == "category" and not col.values:
+        raise ValueError(f"column {col.name}: a category column needs its values")
     return col
 
 

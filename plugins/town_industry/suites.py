@@ -48,9 +48,28 @@ def build_suite(source: Source) -> dict:
                                          {"column_list": list(source.key)}, "duplicate_key",
                                          "the key appears more than once in the file", column=source.key[0]))
     for col in source.columns:
+        if col.is_dropped:
+            continue
         if col.required:
             expectations.append(_expectation("expect_column_values_to_not_be_null", {"column": col.name},
                                              "required_cell_empty", "a required cell is empty"))
+        for condition, operator, wording in ((col.required_when, "IN", "required when"),
+                                             (col.required_unless, "NOT_IN", "required unless")):
+            for other, values in (condition or {}).items():
+                expectations.append(_expectation(
+                    "expect_column_values_to_not_be_null",
+                    {"column": col.name, "row_condition": {"type": "comparison", "column": {"name": other},
+                                                           "operator": operator, "parameter": list(values)}},
+                    "required_cell_empty", f"{wording} {other} is {' / '.join(values)}, but empty"))
+        if col.not_before or col.not_after:
+            bounds = {"min_value": {"$PARAMETER": col.not_before} if col.not_before else None,
+                      "max_value": {"$PARAMETER": col.not_after} if col.not_after else None}
+            rule = "date_outside_month" if col.not_before else "date_after_month"
+            message = ("not inside the file's month" if col.not_before
+                       else "later than the end of the file's month")
+            expectations.append(_expectation("expect_column_values_to_be_between",
+                                             {"column": col.name, **{k: v for k, v in bounds.items() if v}},
+                                             rule, message))
         if col.min is not None:
             op = ">" if col.min_exclusive else "≥"
             rule = "not_positive" if col.min_exclusive and col.min == 0 else (

@@ -84,6 +84,25 @@ def validate(source_name: str, month: str) -> dict:
             "batch": batch, "findings": str(findings_path)}
 
 
+def _reject(con, verdict: dict, record, findings: list[Finding]) -> None:
+    """Record a rejected file in meta, write its error report, and fail the run."""
+    from town_industry import warehouse
+
+    source, month = verdict["source"], verdict["month"]
+    errors = [f for f in findings if f.severity == ERROR]
+    record.status = "rejected"
+    record.error_report = str(write_error_report(
+        settings.work_dir() / "rejections" / source / f"{month}-{verdict['sha256'][:12]}.md",
+        source=source, month=month, file=Path(verdict["path"]), sha256=verdict["sha256"], findings=findings))
+    with warehouse.transaction(con):
+        warehouse.record(con, record, findings)
+    first = errors[0]
+    where = f"row {first.row}, column {first.column}" if first.row else f"column {first.column or '-'}"
+    raise FileRejectedError(
+        f"{verdict['path']} rejected with {len(errors)} error(s); nothing loaded. First: {where}: "
+        f"{first.rule}: {first.message} (value {first.value!r}). Full report: {record.error_report}")
+
+
 def load(verdict: dict, run_id: str | None = None) -> dict:
     """Apply a verdict in one warehouse transaction: load, record as unchanged, or record the rejection."""
     from town_industry import warehouse
@@ -96,26 +115,19 @@ def load(verdict: dict, run_id: str | None = None) -> dict:
     with warehouse.connect() as con:
         warehouse.ensure_schema(con, declared_sources())
         if verdict["errors"]:
-            record.status = "rejected"
-            record.error_report = str(write_error_report(
-                settings.work_dir() / "rejections" / source.name / f"{month}-{verdict['sha256'][:12]}.md",
-                source=source.name, month=month, file=Path(verdict["path"]), sha256=verdict["sha256"],
-                findings=findings))
-            with warehouse.transaction(con):
-                warehouse.record(con, record, findings)
-            first = next(f for f in findings if f.severity == ERROR)
-            where = f"row {first.row}, column {first.column}" if first.row else f"column {first.column or '-'}"
-            raise FileRejectedError(
-                f"{verdict['path']} rejected with {verdict['errors']} error(s); nothing loaded. First: {where}: "
-                f"{first.rule}: {first.message} (value {first.value!r}). Full report: {record.error_report}")
+            _reject(con, verdict, record, findings)
         if warehouse.current_sha256(con, source.name, month) == verdict["sha256"]:
             record.status = "unchanged"
             with warehouse.transaction(con):
                 warehouse.record(con, record, [])
             log.info("%s %s: identical to the loaded file; nothing to do", source.name, month)
         else:
-            added = warehouse.load_month(con, source, month, Path(verdict["batch"]), record, findings)
+            try:
+                added = warehouse.load_month(con, source, month, Path(verdict["batch"]), record, findings)
+            except warehouse.HistoryErrors as exc:
+                _reject(con, verdict, record, findings + exc.findings)
             log.info("%s %s: loaded %d rows (%d warnings, %d from history checks)", source.name, month,
                      verdict["rows"], verdict["warnings"] + len(added), len(added))
-    Path(verdict["batch"]).unlink(missing_ok=True) if verdict["batch"] else None
+    if verdict["batch"]:
+        Path(verdict["batch"]).unlink(missing_ok=True)  # the batch is in staging now
     return {"status": record.status, "rows": record.rows}

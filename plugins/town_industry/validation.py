@@ -16,9 +16,10 @@ from pathlib import Path
 import pandas as pd
 
 from town_industry import settings
+from town_industry.codes import mask_id_number
 from town_industry.findings import ERROR, WARNING, Finding, count
 from town_industry.parsing import parse_series
-from town_industry.readers import ROW, FileRejected, read_file
+from town_industry.readers import ROW, FileRejected, RawTable, read_file
 from town_industry.sources import Source
 
 UNPARSEABLE = {
@@ -27,6 +28,7 @@ UNPARSEABLE = {
     "boolean": "not a yes/no value (是/否, Y/N, 1/0, true/false)",
     "decimal": "not a number",
     "integer": "not a whole number",
+    "category": "not one of the accepted values",
 }
 
 
@@ -65,6 +67,12 @@ def validate_file(path: Path, source: Source, month: str) -> Validated:
         raw = read_file(path, source)
     except FileRejected as exc:
         return Validated(path, sha, None, [Finding(ERROR, exc.rule, exc.message, column=exc.column)])
+    frame, findings = validate_table(raw, source, month)
+    return Validated(path, sha, frame, findings)
+
+
+def validate_table(raw: RawTable, source: Source, month: str) -> tuple[pd.DataFrame | None, list[Finding]]:
+    """Parse the cells, then run the suite; a cell that did not parse is reported once, as such."""
     frame, findings = parse_cells(raw.cells, source)
     for header in raw.extra_headers:
         findings.append(Finding(WARNING, "extra_column_ignored", f"column '{header}' is not part of the "
@@ -74,7 +82,7 @@ def validate_file(path: Path, source: Source, month: str) -> Validated:
         suite_findings = run_suite(frame, raw.cells.set_index(ROW), source, month)
         findings += [f for f in suite_findings if (f.row, f.column) not in already]
     findings.sort(key=lambda f: (f.row or 0, f.column or "", f.rule))
-    return Validated(path, sha, frame, findings)
+    return frame, findings
 
 
 def parse_cells(cells: pd.DataFrame, source: Source) -> tuple[pd.DataFrame | None, list[Finding]]:
@@ -88,19 +96,36 @@ def parse_cells(cells: pd.DataFrame, source: Source) -> tuple[pd.DataFrame | Non
         return None, findings
 
     frame = pd.DataFrame({ROW: cells[ROW]})
-    for col in source.columns:
+    for col in source.stored_columns:
         texts = cells[col.name] if col.name in cells.columns else pd.Series(None, index=cells.index, dtype=object)
         if col.default is not None:
             texts = texts.where(texts.notna(), col.default)
-        values, unparseable = parse_series(texts, col.type)
+        values, unparseable = parse_series(texts, col.type, col.values)
+        if not unparseable.any():
+            frame[col.name] = _in_canonical_unit(values, col)
+            continue
+        rule = "unknown_value" if col.type == "category" else "unparseable_value"
+        message = f"not one of {', '.join(col.values)}" if col.type == "category" else UNPARSEABLE[col.type]
         for row, text in zip(cells.loc[unparseable, ROW], texts[unparseable]):
-            findings.append(Finding(ERROR, "unparseable_value", UNPARSEABLE[col.type], row=int(row),
-                                    column=col.name, value=text))
-        if col.money_factor is not None:
-            factor = Decimal(col.money_factor)
-            values = values.map(lambda v: None if v is None else v * factor).astype(object)
-        frame[col.name] = values
+            findings.append(Finding(ERROR, rule, message, row=int(row), column=col.name,
+                                    value=shown_value(col, text)))
+        frame[col.name] = _in_canonical_unit(values, col)
     return frame, findings
+
+
+def _in_canonical_unit(values: pd.Series, col) -> pd.Series:
+    """Money converted exactly into 万元; other values as parsed."""
+    if col.money_factor is None:
+        return values
+    factor = Decimal(col.money_factor)
+    return values.map(lambda v: None if v is None else v * factor).astype(object)
+
+
+def shown_value(col, text: str | None) -> str | None:
+    """A cell value as error reports and meta.dq_issues may show it: ID numbers masked."""
+    if text is None or col.personal != "id_number":
+        return text
+    return mask_id_number(text)
 
 
 # --- Great Expectations -------------------------------------------------------------------------
@@ -123,10 +148,18 @@ def _gx():
 def _gx_frame(frame: pd.DataFrame, source: Source) -> pd.DataFrame:
     """GX compares numbers as floats; exact decimals stay in ``frame`` for the load."""
     view = frame.copy()
-    for col in source.columns:
+    for col in source.stored_columns:
         if col.type in ("decimal", "integer"):
             view[col.name] = pd.to_numeric(view[col.name].astype(object), errors="coerce").astype("float64")
+        elif col.type == "date":
+            view[col.name] = pd.to_datetime(view[col.name].astype(object))
     return view
+
+
+def suite_parameters(month: str) -> dict:
+    """Values the suites refer to as {"$PARAMETER": ...}: the file's month and its bounds."""
+    start = pd.Timestamp(f"{month}-01")
+    return {"file_month": [month], "month_start": start, "month_end": start + pd.offsets.MonthEnd(0)}
 
 
 def run_suite(frame: pd.DataFrame, texts: pd.DataFrame, source: Source, month: str) -> list[Finding]:
@@ -137,7 +170,7 @@ def run_suite(frame: pd.DataFrame, texts: pd.DataFrame, source: Source, month: s
     result = batch.validate(
         suite,
         result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW]},
-        expectation_parameters={"file_month": [month]},
+        expectation_parameters=suite_parameters(month),
     )
     findings = []
     for outcome in result.results:
@@ -152,11 +185,18 @@ def run_suite(frame: pd.DataFrame, texts: pd.DataFrame, source: Source, month: s
         for hit in outcome.result.get("unexpected_index_list") or []:
             row = int(hit[ROW])
             shown = [k for k in hit if k != ROW]
-            as_written = {k: texts.at[row, k] if k in texts.columns else _text(hit[k]) for k in shown}
+            as_written = {k: _as_written(texts, row, k, hit[k], source) for k in shown}
             value = as_written.get(column) if len(shown) == 1 else ", ".join(f"{k}={v}" for k, v in as_written.items())
             findings.append(Finding(meta.get("severity", ERROR), meta.get("rule", config.type),
                                     meta.get("message", config.type), row=row, column=column, value=value))
     return findings
+
+
+def _as_written(texts: pd.DataFrame, row: int, column: str, value: object, source: Source) -> str | None:
+    """The cell as the file wrote it (masked where personal); the parsed value where it was empty."""
+    written = texts.at[row, column] if column in texts.columns else None
+    shown = written if written is not None else _text(value)
+    return shown_value(source.column(column), shown) if column in {c.name for c in source.columns} else shown
 
 
 def _text(value: object) -> str | None:

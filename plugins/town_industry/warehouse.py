@@ -27,6 +27,7 @@ DUCKDB_TYPES = {
     "decimal": "DECIMAL(18, 6)",  # money in 万元: 6 decimals hold yuan amounts with fen exactly
     "integer": "BIGINT",
     "text": "VARCHAR",
+    "category": "VARCHAR",
 }
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 
@@ -66,7 +67,7 @@ def transaction(con: duckdb.DuckDBPyConnection):
 
 
 def staging_ddl(source: Source) -> str:
-    columns = [f"    {c.name} {DUCKDB_TYPES[c.type]}" for c in source.columns]
+    columns = [f"    {c.stored_name} {DUCKDB_TYPES[c.type]}" for c in source.stored_columns]
     columns += ["    _row INTEGER NOT NULL", "    _file_sha256 VARCHAR NOT NULL"]
     return f"CREATE TABLE IF NOT EXISTS {source.staging_table} (\n" + ",\n".join(columns) + "\n)"
 
@@ -165,7 +166,17 @@ def load_month(con: duckdb.DuckDBPyConnection, source: Source, month: str, landi
         params = month_params(month)
         run_sql(con, f"DELETE FROM {source.staging_table} WHERE {source.month_column} = $month", params)
         con.execute(f"INSERT INTO {source.staging_table} BY NAME SELECT * FROM read_parquet(?)", [str(landing)])
-        build_models(con, source, month)
         added = history_findings(con, source, month)
+        if any(f.severity == ERROR for f in added):
+            raise HistoryErrors(added)  # rolls the staging change back: the file is rejected
+        build_models(con, source, month)
         record(con, load, findings + added)
     return added
+
+
+class HistoryErrors(Exception):
+    """The file contradicts what the warehouse holds (e.g. a record already loaded for another month)."""
+
+    def __init__(self, findings: list[Finding]):
+        super().__init__(f"{sum(f.severity == ERROR for f in findings)} error(s) against loaded months")
+        self.findings = findings
