@@ -16,7 +16,7 @@ export AIRFLOW_HOME := $(CURDIR)/.airflow
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
-export AIRFLOW__LOGGING__LOGGING_LEVEL ?= WARNING
+export AIRFLOW__LOGGING__LOGGING_LEVEL ?= ERROR
 export GX_ANALYTICS_ENABLED := false
 # Library deprecation chatter would bury the run summaries.
 export PYTHONWARNINGS ?= ignore
@@ -24,8 +24,15 @@ export PYTHONPATH := $(CURDIR)/plugins
 
 .PHONY: demo run test install airflow-home suites sample-data lock clean
 
+# The demo pseudonymises the sample ID numbers with a fixed, public key. Real runs need a secret key:
+# the Airflow variable person_id_hmac_key or the environment variable PERSON_ID_HMAC_KEY.
+DEMO_KEY := demo-key-NOT-SECRET-do-not-use-for-real-data
+
 demo: airflow-home
-	$(MAKE) --no-print-directory run FROM=2019-01 TO=2020-12 DATA_DIR=$(CURDIR)/include/data WAREHOUSE=$(CURDIR)/build/warehouse.duckdb
+	@echo "!!! make demo pseudonymises ID numbers with a FIXED DEMO KEY ($(DEMO_KEY))."
+	@echo "!!! Never load real personal data this way: set a secret person_id_hmac_key instead."
+	PERSON_ID_HMAC_KEY=$(DEMO_KEY) $(MAKE) --no-print-directory run FROM=2019-01 TO=2020-12 SOURCES= \
+		DATA_DIR=$(CURDIR)/include/data WAREHOUSE=$(CURDIR)/build/warehouse.duckdb
 	$(BIN)/python -m town_industry.summary --warehouse $(CURDIR)/build/warehouse.duckdb
 
 run: airflow-home

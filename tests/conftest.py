@@ -17,8 +17,9 @@ os.environ.setdefault("AIRFLOW_HOME", str(ROOT / ".airflow"))
 os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(ROOT / "dags"))
 os.environ.setdefault("AIRFLOW__CORE__PLUGINS_FOLDER", str(ROOT / "plugins"))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
-os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "ERROR")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PERSON_ID_HMAC_KEY", "test-key-only-for-tests")
 
 
 @pytest.fixture
@@ -70,3 +71,30 @@ def ingest_dags():
     from town_industry.run_months import load_dags
 
     return load_dags()
+
+
+def rejection_outcome(warehouse: Path):
+    """(error findings, file load statuses with report paths) recorded in meta."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        errors = con.execute("SELECT severity, rule, row_number, column_name, value FROM meta.dq_issues "
+                             "WHERE severity = 'error'").fetchall()
+        loads = con.execute("SELECT status, error_report FROM meta.file_loads ORDER BY recorded_at").fetchall()
+        return errors, loads
+    finally:
+        con.close()
+
+
+def assert_rejected(warehouse: Path, before: dict, file_name: str, rule: str, row: int | None,
+                    column: str | None) -> None:
+    """The file was rejected whole, the finding is in meta and in the report, and no data changed."""
+    errors, loads = rejection_outcome(warehouse)
+    assert (rule, row, column) in {(e[1], e[2], e[3]) for e in errors}, errors
+    assert [s for s, _ in loads][-1] == "rejected"
+    report = Path(loads[-1][1]).read_text(encoding="utf-8")
+    assert file_name in report and rule in report
+    if row is not None:
+        assert f"| error | {row} | {column} | {rule} |" in report
+    assert fingerprint(warehouse) == before

@@ -5,10 +5,10 @@ the error is reported with row and column, and the warehouse's data is unchanged
 """
 from __future__ import annotations
 
-import duckdb
 import pytest
 
-from conftest import SAMPLE, copy_sample, fingerprint, read_csv_rows, write_csv_rows
+from conftest import (assert_rejected, copy_sample, fingerprint, read_csv_rows, rejection_outcome,
+                      write_csv_rows)
 from town_industry import settings
 from town_industry.run_months import run
 
@@ -61,16 +61,6 @@ def loaded_month(workspace, ingest_dags):
     return workspace / SOURCE / f"{MONTH}.csv"
 
 
-def issues():
-    con = duckdb.connect(str(settings.warehouse_path()), read_only=True)
-    try:
-        return con.execute("SELECT severity, rule, row_number, column_name, value FROM meta.dq_issues "
-                           "WHERE severity = 'error'").fetchall(), con.execute(
-            "SELECT status, error_report FROM meta.file_loads ORDER BY recorded_at").fetchall()
-    finally:
-        con.close()
-
-
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
 def test_bad_file_is_rejected_whole_and_reported(loaded_month, case):
     mutate, rule, row, column = CASES[case]
@@ -81,20 +71,13 @@ def test_bad_file_is_rejected_whole_and_reported(loaded_month, case):
     assert not run(MONTH, MONTH, echo=lines.append, sources=[SOURCE])
     assert "REJECTED" in lines[0]
 
-    errors, file_loads = issues()
-    assert (rule, row, column) in {(r[1], r[2], r[3]) for r in errors}, errors
-    assert [s for s, _ in file_loads] == ["loaded", "rejected"]
-    report = open(file_loads[-1][1], encoding="utf-8").read()
-    assert loaded_month.name in report and rule in report
-    if row is not None:
-        assert f"| error | {row} | {column} | {rule} |" in report
-    assert fingerprint(settings.warehouse_path()) == before  # nothing of the bad file reached the warehouse
+    assert_rejected(settings.warehouse_path(), before, loaded_month.name, rule, row, column)
 
 
 def test_unreadable_file(workspace, ingest_dags):
     (workspace / SOURCE / f"{MONTH}.xlsx").write_bytes(b"PK\x03\x04 this is not a workbook")
     assert not run(MONTH, MONTH, echo=lambda _: None, sources=[SOURCE])
-    errors, file_loads = issues()
+    errors, file_loads = rejection_outcome(settings.warehouse_path())
     assert [e[1] for e in errors] == ["unreadable_file"] and file_loads[0][0] == "rejected"
 
 
@@ -104,5 +87,5 @@ def test_gbk_file_with_errors_reports_every_failing_row(loaded_month):
         rows[r - 1][COL["gross_output"]] = "-1"
     write_csv_rows(loaded_month, rows, encoding="gbk")
     assert not run(MONTH, MONTH, echo=lambda _: None, sources=[SOURCE])
-    errors, _ = issues()
+    errors, _ = rejection_outcome(settings.warehouse_path())
     assert sorted(e[2] for e in errors if e[1] == "negative_amount") == [3, 7, 11]

@@ -19,5 +19,8 @@ def test_file_context_loads_suite_with_custom_expectations(source):
     context, _ = _gx()
     suite = context.suites.get(source.suite_name)
     types = {e.expectation_type for e in suite.expectations}
-    assert "expect_column_values_to_be_valid_uscc" in types
+    formats = {c.format for c in source.columns if c.format}
+    assert {f"expect_column_values_to_be_valid_{f}" for f in formats} <= types | {
+        "expect_column_values_to_be_valid_industry_class"}
+    assert ("uscc" in formats) == ("expect_column_values_to_be_valid_uscc" in types)
     assert len(suite.expectations) == len(json.loads(render(source))["expectations"])

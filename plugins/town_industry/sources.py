@@ -85,6 +85,7 @@ class HistoryCheck:
     rule: str
     sql: str
     severity: str = "warning"
+    params: dict = field(default_factory=dict)  # extra $parameters, e.g. a local ceiling
 
 
 @dataclass(frozen=True)
@@ -92,13 +93,18 @@ class Model:
     """A warehouse table built from the source's staging table by one SQL file.
 
     ``table`` models are rebuilt whole from all staged months (so the result does not
-    depend on load order); ``month_partition`` models replace one month's rows.
+    depend on load order); ``month_partition`` models replace one month's rows;
+    ``scd2`` models are type-2 dimensions rebuilt whole (sql/macros/scd2.sql.j2).
     """
 
     table: str
     sql: str
     materialized: str = "table"
     partition_filter: str | None = None
+    # scd2 models: the SELECT gives one row per unique_key per stat_month; versions follow ``tracked``
+    unique_key: str | None = None
+    surrogate_key: str | None = None
+    tracked: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -163,7 +169,7 @@ def parse_source(path: Path) -> Source:
         columns=tuple(_column(dict(c)) for c in raw["columns"]),
         checks=tuple(Check(**c) for c in raw.get("checks", ())),
         history_checks=tuple(HistoryCheck(**c) for c in raw.get("history_checks", ())),
-        models=tuple(Model(**m) for m in raw.get("models", ())),
+        models=tuple(Model(**{**m, "tracked": tuple(m.get("tracked", ()))}) for m in raw.get("models", ())),
         file_extensions=tuple(raw.get("file_extensions", (".csv", ".xlsx"))),
         arrival_deadline_days=int(raw.get("arrival_deadline_days", 20)),
         owner=raw.get("owner", "data-engineering"),

@@ -97,12 +97,24 @@ def month_params(month: str) -> dict:
     return {"month": date(year, mon, 1), "month_key": year * 100 + mon, "month_label": month}
 
 
+def scd2_sql(model, select: str) -> str:
+    """The type-2 dimension SELECT around a model's month-grain SELECT."""
+    from jinja2 import Environment, StrictUndefined
+
+    template = Environment(undefined=StrictUndefined, keep_trailing_newline=True).from_string(
+        read_sql("macros/scd2.sql.j2"))
+    return template.render(model_sql=select.strip(), key=model.unique_key, tracked=list(model.tracked),
+                           surrogate_key=model.surrogate_key)
+
+
 def build_models(con: duckdb.DuckDBPyConnection, source: Source, month: str) -> None:
     """Rebuild the source's declared models for ``month`` (inside the caller's transaction)."""
     params = month_params(month)
     for model in source.models:
         select = read_sql(model.sql)
-        if model.materialized == "table":
+        if model.materialized == "scd2":
+            select = scd2_sql(model, select)
+        if model.materialized in ("table", "scd2"):
             run_sql(con, f"CREATE OR REPLACE TABLE {model.table} AS\n{select}", params)
         elif model.materialized == "month_partition":
             run_sql(con, f"CREATE TABLE IF NOT EXISTS {model.table} AS SELECT * FROM (\n{select}\n) WHERE false",
@@ -117,7 +129,7 @@ def history_findings(con: duckdb.DuckDBPyConnection, source: Source, month: str)
     """Findings of the source's SQL checks against what the warehouse holds."""
     findings = []
     for check in source.history_checks:
-        rows = run_sql(con, read_sql(check.sql), month_params(month)).fetchall()
+        rows = run_sql(con, read_sql(check.sql), {**check.params, **month_params(month)}).fetchall()
         for row_number, column, value, message in rows:
             findings.append(Finding(check.severity, check.rule, message, row=row_number, column=column, value=value))
     return findings

@@ -1,0 +1,21 @@
+-- Warning: a project's completed investment summed over every loaded month exceeds its
+-- planned investment as this month's file states it.
+WITH this_month AS (
+    SELECT _row, project_code, planned_investment
+    FROM staging.investment_monthly WHERE stat_month = $month
+),
+cumulative AS (
+    SELECT project_code, sum(completed_investment) AS completed_to_date
+    FROM staging.investment_monthly
+    GROUP BY project_code
+)
+SELECT
+    t._row                             AS row_number,
+    'completed_investment'             AS column_name,
+    CAST(c.completed_to_date AS VARCHAR) AS value,
+    'completed investment of all loaded months (' || c.completed_to_date || ' 万元) exceeds the planned '
+        || t.planned_investment || ' 万元' AS message
+FROM this_month AS t
+JOIN cumulative AS c USING (project_code)
+WHERE c.completed_to_date > t.planned_investment
+ORDER BY t._row
