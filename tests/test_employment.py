@@ -144,3 +144,19 @@ def test_raw_id_numbers_and_names_never_land_anywhere(data, ingest_dags, capfd):
         assert secret not in printed.out and secret not in printed.err
     masked = ALICE[:6] + "********" + ALICE[-4:]
     assert masked[:6] + "********" in Path(next(p for p in written if "rejections" in str(p))).read_text("utf-8")
+
+
+def test_warnings_large_loan_and_same_subsidy_twice(data, ingest_dags):
+    rows = month_file("2020-06")
+    rows.append(["2020-06", "R202006-4", "2020-06-12", "创业担保贷款", ALICE, NAMES[0], "600,000", ""])
+    rows.append(["2020-06", "R202006-5", "2020-06-20", "灵活就业社保补贴", BOB, NAMES[1], "1,800", ""])
+    write_csv_rows(data / "2020-06.csv", rows)
+    assert run_month("2020-06")  # warnings load
+    con = duckdb.connect(str(settings.warehouse_path()), read_only=True)
+    warnings = con.execute("SELECT rule, row_number, value FROM meta.dq_issues WHERE severity = 'warning' "
+                           "ORDER BY rule, row_number").fetchall()
+    assert [(r, n) for r, n, _ in warnings] == [("guaranteed_loan_above_ceiling", 5),
+                                                ("same_subsidy_twice_in_month", 3),
+                                                ("same_subsidy_twice_in_month", 6)]
+    assert all(BOB not in (v or "") for _, _, v in warnings)
+    assert con.execute("SELECT count(*) FROM fact_employment_service").fetchone()[0] == 5

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-from functools import lru_cache
 
 KEY_NAME = "person_id_hmac_key"
 KEY_ENV = "PERSON_ID_HMAC_KEY"
@@ -30,17 +29,12 @@ def _airflow_variable() -> str | None:
         return None
 
 
-@lru_cache(maxsize=None)
-def _key(secret: str) -> bytes:
-    return secret.encode("utf-8")
-
-
 def hmac_key() -> bytes:
-    secret = os.environ.get(KEY_ENV) or _airflow_variable()
+    secret = _airflow_variable() or os.environ.get(KEY_ENV)
     if not secret:
         raise MissingKey(f"no pseudonymisation key: set the Airflow variable {KEY_NAME} "
                          f"or the environment variable {KEY_ENV}")
-    return _key(secret)
+    return secret.encode("utf-8")
 
 
 def pseudonym(id_number: str, key: bytes) -> str:
