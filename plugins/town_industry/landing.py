@@ -55,7 +55,7 @@ def write_batch(frame: pd.DataFrame, source: Source, sha256: str, path: Path) ->
         con.register("batch", texts)
         con.execute(
             f"COPY (SELECT\n    {casts},\n    CAST({ROW} AS INTEGER) AS _row,\n    ? AS _file_sha256\n"
-            f"FROM batch ORDER BY _row) TO '{tmp}' (FORMAT parquet)",
+            f"FROM batch ORDER BY _row) TO '{str(tmp).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)",
             [sha256],
         )
     finally:
