@@ -98,3 +98,43 @@ def assert_rejected(warehouse: Path, before: dict, file_name: str, rule: str, ro
     if row is not None:
         assert f"| error | {row} | {column} | {rule} |" in report
     assert fingerprint(warehouse) == before
+
+
+@pytest.fixture
+def source_dir(workspace, request):
+    """DATA_DIR/<the test module's SOURCE>/, empty."""
+    path = workspace / request.module.SOURCE
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def run_source(source: str, first: str, last: str | None = None) -> bool:
+    """Real DAG runs of one source for the months first..last (the path `make run` takes)."""
+    from town_industry.run_months import run
+
+    return run(first, last or first, echo=lambda _: None, sources=[source])
+
+
+def cell_setter(columns: dict[str, int]):
+    """``set_cell(column, value, row=3)``: a mutation of CSV rows; rows numbered as in the file (header = 1)."""
+    def set_cell(column: str, value: str, row: int = 3):
+        def mutate(rows):
+            rows[row - 1][columns[column]] = value
+            return rows
+        return mutate
+    return set_cell
+
+
+def check_revision_rejected(path: Path, source: str, good_rows: list, bad_rows: list, expected: tuple,
+                            encoding: str = "utf-8") -> None:
+    """Load ``good_rows`` as the month's file, deliver ``bad_rows`` as its revision: rejected, reported,
+    warehouse unchanged. ``expected`` is (rule, row, column)."""
+    from town_industry import settings
+
+    month = path.stem
+    write_csv_rows(path, good_rows)
+    assert run_source(source, month)
+    before = fingerprint(settings.warehouse_path())
+    write_csv_rows(path, bad_rows, encoding=encoding)
+    assert not run_source(source, month)
+    assert_rejected(settings.warehouse_path(), before, path.name, *expected)

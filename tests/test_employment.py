@@ -8,7 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import assert_rejected, copy_sample, fingerprint, write_csv_rows
+from conftest import (assert_rejected, cell_setter, check_revision_rejected, copy_sample, fingerprint,
+                      run_source, write_csv_rows)
 from town_industry import settings
 from town_industry.codes import id_check_char
 from town_industry.run_months import run
@@ -36,20 +37,10 @@ def month_file(month: str, prefix: str = "R") -> list[list[str]]:
 
 
 def run_month(month: str) -> bool:
-    return run(month, month, echo=lambda _: None, sources=[SOURCE])
+    return run_source(SOURCE, month)
 
 
-@pytest.fixture
-def data(workspace):
-    (workspace / SOURCE).mkdir()
-    return workspace / SOURCE
-
-
-def set_cell(column, value, row=3):
-    def mutate(rows):
-        rows[row - 1][COL[column]] = value
-        return rows
-    return mutate
+set_cell = cell_setter(COL)
 
 
 BAD_BIRTH = person("32061219900230123")
@@ -68,28 +59,23 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
-def test_bad_file_is_rejected_whole_and_reported(data, ingest_dags, case):
-    path = data / "2020-06.csv"
-    write_csv_rows(path, month_file("2020-06"))
-    assert run_month("2020-06")
-    before = fingerprint(settings.warehouse_path())
-    mutate, rule, row, column = CASES[case]
-    write_csv_rows(path, mutate(month_file("2020-06")))
-    assert not run_month("2020-06")
-    assert_rejected(settings.warehouse_path(), before, path.name, rule, row, column)
+def test_bad_file_is_rejected_whole_and_reported(source_dir, ingest_dags, case):
+    mutate, *expected = CASES[case]
+    check_revision_rejected(source_dir / "2020-06.csv", SOURCE, month_file("2020-06"), mutate(month_file("2020-06")),
+                            tuple(expected))
 
 
-def test_record_id_already_loaded_for_another_month(data, ingest_dags):
-    write_csv_rows(data / "2020-05.csv", month_file("2020-05"))
+def test_record_id_already_loaded_for_another_month(source_dir, ingest_dags):
+    write_csv_rows(source_dir / "2020-05.csv", month_file("2020-05"))
     assert run_month("2020-05")
     rows = month_file("2020-06")
     rows[2][COL["record_id"]] = "R202005-2"  # a May record delivered again in June
-    write_csv_rows(data / "2020-06.csv", rows)
+    write_csv_rows(source_dir / "2020-06.csv", rows)
     before = fingerprint(settings.warehouse_path())
     assert not run_month("2020-06")
     assert_rejected(settings.warehouse_path(), before, "2020-06.csv", "record_id_already_loaded", 3, "record_id")
     # a revision of the same month keeps its record ids: that is not a duplicate
-    write_csv_rows(data / "2020-05.csv", month_file("2020-05")[:-1])
+    write_csv_rows(source_dir / "2020-05.csv", month_file("2020-05")[:-1])
     assert run_month("2020-05")
 
 
@@ -120,15 +106,15 @@ def _files_under(*roots: Path):
             yield from (p for p in root.rglob("*") if p.is_file())
 
 
-def test_raw_id_numbers_and_names_never_land_anywhere(data, ingest_dags, capfd):
+def test_raw_id_numbers_and_names_never_land_anywhere(source_dir, ingest_dags, capfd):
     """Known IDs and names go through loaded and rejected files; then every byte the pipeline
     wrote (warehouse, batches, findings, error reports, Airflow's metadata DB with its XComs,
     task logs, and what the runs printed) is searched for them."""
-    write_csv_rows(data / "2020-05.csv", month_file("2020-05"))
+    write_csv_rows(source_dir / "2020-05.csv", month_file("2020-05"))
     bad = month_file("2020-06")
     bad[2][COL["amount_yuan"]] = "-5"                      # rejected: negative amount on BOB's row
     bad[1][COL["person_id_number"]] = ALICE[:17] + ("0" if ALICE[17] != "0" else "1")  # and a bad ID
-    write_csv_rows(data / "2020-06.csv", bad, encoding="gbk")
+    write_csv_rows(source_dir / "2020-06.csv", bad, encoding="gbk")
     assert not run("2020-05", "2020-06", echo=print, sources=[SOURCE])
     printed = capfd.readouterr()
 
@@ -146,11 +132,11 @@ def test_raw_id_numbers_and_names_never_land_anywhere(data, ingest_dags, capfd):
     assert masked[:6] + "********" in Path(next(p for p in written if "rejections" in str(p))).read_text("utf-8")
 
 
-def test_warnings_large_loan_and_same_subsidy_twice(data, ingest_dags):
+def test_warnings_large_loan_and_same_subsidy_twice(source_dir, ingest_dags):
     rows = month_file("2020-06")
     rows.append(["2020-06", "R202006-4", "2020-06-12", "创业担保贷款", ALICE, NAMES[0], "600,000", ""])
     rows.append(["2020-06", "R202006-5", "2020-06-20", "灵活就业社保补贴", BOB, NAMES[1], "1,800", ""])
-    write_csv_rows(data / "2020-06.csv", rows)
+    write_csv_rows(source_dir / "2020-06.csv", rows)
     assert run_month("2020-06")  # warnings load
     con = duckdb.connect(str(settings.warehouse_path()), read_only=True)
     warnings = con.execute("SELECT rule, row_number, value FROM meta.dq_issues WHERE severity = 'warning' "

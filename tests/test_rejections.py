@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import (assert_rejected, copy_sample, fingerprint, read_csv_rows, rejection_outcome,
+from conftest import (assert_rejected, cell_setter, copy_sample, fingerprint, read_csv_rows, rejection_outcome,
                       write_csv_rows)
 from town_industry import settings
 from town_industry.run_months import run
@@ -18,11 +18,7 @@ COL = {"stat_month": 0, "uscc": 1, "enterprise_name": 2, "industry_code": 3, "is
        "gross_output": 5, "taxable_sales": 6, "high_tech_output": 7, "rd_expense": 8}
 
 
-def set_cell(column, value, row=3):
-    def mutate(rows):
-        rows[row - 1][COL[column]] = value  # row numbers as in the file: header is row 1
-        return rows
-    return mutate
+set_cell = cell_setter(COL)
 
 
 def duplicate_uscc(rows):
