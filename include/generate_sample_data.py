@@ -1025,7 +1025,8 @@ def investment_monthly(out_dir: Path) -> list[dict]:
     rows = simulate_investment_rows(projects, rng)
     calibrate_investment(rows)
     records = [investment_record(r) for r in rows]
-    write_investment_files(out_dir / "investment_monthly", records)
+    write_monthly_files(out_dir / "investment_monthly", records, INVESTMENT_COLUMNS, INVESTMENT_STYLES,
+                        investment_cell)
     print_roles("investment_monthly special roles:",
                 [(f"{p.code} {p.name}", p.role) for p in projects if p.role])
     return records
@@ -1153,11 +1154,12 @@ def investment_record(row: InvestmentRow) -> dict:
     }
 
 
-def write_investment_files(source_dir: Path, records: list[dict]) -> None:
+def write_monthly_files(source_dir: Path, records: list[dict], columns, styles: dict, cell) -> None:
+    """One file per month: the month's records, each cell spelled the way that month's style says."""
     for month in MONTHS:
-        style = INVESTMENT_STYLES.get(month, FileStyle())
-        header = [en if style.english_headers else zh for en, zh in INVESTMENT_COLUMNS]
-        lines = [[investment_cell(rec, name, style) for name, _ in INVESTMENT_COLUMNS]
+        style = styles.get(month, FileStyle())
+        header = [en if style.english_headers else zh for en, zh in columns]
+        lines = [[cell(rec, name, style) for name, _ in columns]
                  for rec in records if rec["stat_month"] == month]
         write_table(source_dir / month, header, lines, style)
 
@@ -1448,7 +1450,8 @@ def employment_services(out_dir: Path) -> list[dict]:
     services, roles = plan_services(rng, people)
     assign_record_ids(services)
     records = [employment_record(s) for s in services]
-    write_employment_files(out_dir / "employment_services", records)
+    write_monthly_files(out_dir / "employment_services", records, EMPLOYMENT_COLUMNS, EMPLOYMENT_STYLES,
+                        employment_cell)
     print_roles("employment_services special roles:", roles)
     return records
 
@@ -1552,13 +1555,6 @@ def employment_record(s: Service) -> dict:
     }
 
 
-def write_employment_files(source_dir: Path, records: list[dict]) -> None:
-    for month in MONTHS:
-        style = EMPLOYMENT_STYLES.get(month, FileStyle())
-        header = [en if style.english_headers else zh for en, zh in EMPLOYMENT_COLUMNS]
-        lines = [[employment_cell(rec, name, style) for name, _ in EMPLOYMENT_COLUMNS]
-                 for rec in records if rec["stat_month"] == month]
-        write_table(source_dir / month, header, lines, style)
 
 
 def employment_cell(rec: dict, name: str, style: FileStyle):
