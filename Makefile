@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh machine with Python 3.11 and make:
-#   make demo   install what is missing, run the pipeline on the sample data, summarise the warehouse
+#   make demo   install what is missing, run the pipeline on the sample data, draft the 2020H1 report
 #   make test   the whole test suite
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -22,7 +22,7 @@ export GX_ANALYTICS_ENABLED := false
 export PYTHONWARNINGS ?= ignore
 export PYTHONPATH := $(CURDIR)/plugins
 
-.PHONY: demo run test install airflow-home suites sample-data lock clean
+.PHONY: demo run report test install fonts airflow-home suites docs sample-data lock clean
 
 # The demo pseudonymises the sample ID numbers with a fixed, public key. Real runs need a secret key:
 # the Airflow variable person_id_hmac_key or the environment variable PERSON_ID_HMAC_KEY.
@@ -34,19 +34,35 @@ demo: airflow-home
 	PERSON_ID_HMAC_KEY=$(DEMO_KEY) $(MAKE) --no-print-directory run FROM=2019-01 TO=2020-12 SOURCES= \
 		DATA_DIR=$(CURDIR)/include/data WAREHOUSE=$(CURDIR)/build/warehouse.duckdb
 	$(BIN)/python -m town_industry.summary --warehouse $(CURDIR)/build/warehouse.duckdb
+	@$(MAKE) --no-print-directory report PERIOD=2020H1 WAREHOUSE=$(CURDIR)/build/warehouse.duckdb
 
 run: airflow-home
 	$(BIN)/python -m town_industry.run_months --from $(FROM) --to $(TO) --data-dir $(DATA_DIR) --warehouse $(WAREHOUSE) --sources "$(SOURCES)"
+
+PERIOD ?= 2020H1
+report: install       ## (re)draft one half-year from the KPI mart into reports/<period>/
+	$(BIN)/python -m town_industry.report --period $(PERIOD) --warehouse $(WAREHOUSE)
 
 test: airflow-home
 	$(BIN)/python -m pytest
 
 install: $(VENV)/.installed
-$(VENV)/.installed: requirements.txt constraints.txt
+$(VENV)/.installed: requirements.txt constraints.txt | $(VENV)/.fonts
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints.txt
 	touch $@
+
+# The report's charts and Word draft are in Chinese: without a font with Chinese glyphs they show boxes.
+fonts: $(VENV)/.fonts
+$(VENV)/.fonts:
+	@if [ -z "$$(fc-list :lang=zh 2>/dev/null)" ]; then \
+		apt="env DEBIAN_FRONTEND=noninteractive apt-get"; \
+		[ "$$(id -u)" -eq 0 ] || apt="sudo $$apt"; \
+		$$apt install -y --no-install-recommends fonts-wqy-microhei \
+		|| { $$apt update && $$apt install -y --no-install-recommends fonts-wqy-microhei; }; \
+	fi
+	mkdir -p $(VENV) && touch $@
 
 # Airflow's home lives inside the project: SQLite metadata, no examples, the writer pool.
 airflow-home: $(AIRFLOW_HOME)/.ready
@@ -59,6 +75,9 @@ $(AIRFLOW_HOME)/.ready: $(VENV)/.installed
 suites: install       ## regenerate expectations/suites/*.json from include/sources/*.yml
 	$(BIN)/python -m town_industry.suites
 
+docs: install         ## regenerate docs/kpi_catalogue.md from include/kpis.yml
+	$(BIN)/python -m town_industry.kpi_docs
+
 sample-data: install  ## regenerate include/data/ (deterministic)
 	$(BIN)/python include/generate_sample_data.py
 
@@ -66,4 +85,4 @@ lock: install         ## re-pin every dependency after changing requirements.txt
 	$(BIN)/python -m pip freeze --exclude-editable > constraints.txt
 
 clean:
-	rm -rf build $(AIRFLOW_HOME)
+	rm -rf build reports $(AIRFLOW_HOME)

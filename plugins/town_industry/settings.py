@@ -28,6 +28,11 @@ def warehouse_path() -> Path:
     return Path(os.environ.get("WAREHOUSE", PROJECT_ROOT / "build" / "warehouse.duckdb")).resolve()
 
 
+def reports_dir() -> Path:
+    """Where half-year drafts are written: ``REPORTS_DIR/<period>/``."""
+    return Path(os.environ.get("REPORTS_DIR", PROJECT_ROOT / "reports")).resolve()
+
+
 def work_dir() -> Path:
     """Beside the warehouse: landed (validated) batches and rejection reports."""
     return warehouse_path().parent

@@ -1,0 +1,43 @@
+"""Half-year KPIs and the report draft, rebuilt whenever a core source loads a month.
+
+Scheduled on the warehouse assets the ingestion DAGs update (any one of them), not on a clock:
+
+    build_kpis  ->  draft_reports
+    (writer pool: recompute the       (read-only: reports/<period>/ in Markdown
+     complete periods whose files      and Word for each half-year rebuilt)
+     changed; see kpis.py)
+
+A half-year is built once all six of its months are loaded for every core source, and rebuilt when
+any file it depends on is revised. Runs with nothing new to build finish at once.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import DAG, Asset, AssetAny, task
+
+from town_industry import kpi_tasks
+from town_industry.kpis import catalogue
+from town_industry.settings import WRITER_POOL
+
+with DAG(
+    dag_id="build_kpi_mart",
+    description="Half-year KPI mart and report drafts",
+    doc_md=__doc__,
+    schedule=AssetAny(*(Asset(f"warehouse_{source}") for source in catalogue().core_sources)),
+    start_date=datetime(2019, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    tags=["kpi", "report"],
+    default_args={"owner": "economic-development-office", "retries": 1, "retry_delay": timedelta(minutes=2)},
+):
+
+    @task(pool=WRITER_POOL, outlets=[Asset("kpi_mart")])
+    def build_kpis(run_id=None) -> dict:
+        return kpi_tasks.build_kpis(run_id)
+
+    @task(retries=0)  # a draft that failed (say, no CJK font) will not improve by retrying
+    def draft_reports(built: dict) -> list[str]:
+        return kpi_tasks.draft_reports(built)
+
+    draft_reports(build_kpis())

@@ -1,0 +1,57 @@
+-- The KPI mart (a stable interface: analysts and the report query these by name) and its build ledger.
+-- Run at every build; creates only what is missing.
+CREATE SCHEMA IF NOT EXISTS mart;
+CREATE SCHEMA IF NOT EXISTS meta;
+
+-- One row per KPI per complete half-year ('2020H1' = January-June). value is NULL where the
+-- definition gives no number (no comparison base, division by zero).
+CREATE TABLE IF NOT EXISTS mart.half_year_kpis (
+    period    VARCHAR NOT NULL,
+    kpi_code  VARCHAR NOT NULL,
+    value     DOUBLE,
+    unit      VARCHAR NOT NULL,
+    PRIMARY KEY (period, kpi_code)
+);
+
+-- One row per monthly KPI per complete month ('2020-04').
+CREATE TABLE IF NOT EXISTS mart.monthly_kpis (
+    month     VARCHAR NOT NULL,
+    kpi_code  VARCHAR NOT NULL,
+    value     DOUBLE,
+    unit      VARCHAR NOT NULL,
+    PRIMARY KEY (month, kpi_code)
+);
+
+-- What a counting KPI counted: the enterprises and projects behind each count (the report names
+-- projects from here, so a named list and its count cannot disagree).
+CREATE TABLE IF NOT EXISTS mart.kpi_members (
+    period       VARCHAR NOT NULL,
+    kpi_code     VARCHAR NOT NULL,
+    member_key   VARCHAR NOT NULL,   -- uscc or project_code
+    member_name  VARCHAR,
+    PRIMARY KEY (period, kpi_code, member_key)
+);
+
+-- The catalogue (include/kpis.yml) as a table: names, units, definitions and the SQL of every KPI.
+CREATE TABLE IF NOT EXISTS mart.kpi_catalogue (
+    kpi_code       VARCHAR PRIMARY KEY,
+    section        VARCHAR NOT NULL,
+    name_zh        VARCHAR NOT NULL,
+    name_en        VARCHAR NOT NULL,
+    unit           VARCHAR NOT NULL,
+    precision      INTEGER NOT NULL,
+    grains         VARCHAR NOT NULL,
+    sql_file       VARCHAR NOT NULL,
+    sql_text       VARCHAR NOT NULL,
+    definition_zh  VARCHAR NOT NULL,
+    definition_en  VARCHAR NOT NULL
+);
+
+-- One row per period built: the digest of its inputs (the files of every core source up to the
+-- period's end, and the catalogue), so a build recomputes exactly the periods whose inputs changed.
+CREATE TABLE IF NOT EXISTS meta.kpi_builds (
+    period          VARCHAR   PRIMARY KEY,   -- '2020H1' or '2020-04'
+    inputs_digest   VARCHAR   NOT NULL,
+    built_at        TIMESTAMP NOT NULL,
+    airflow_run_id  VARCHAR
+);

@@ -1,0 +1,5 @@
+-- guaranteed_loan_amount: amount of those loans, in 万元.
+SELECT coalesce(sum(amount), 0) AS value
+FROM main.fact_employment_service
+WHERE month_key BETWEEN $first_month_key AND $last_month_key
+  AND service_type = 'guaranteed_loan'

@@ -1,0 +1,4 @@
+-- high_tech_output_share_pct: high-tech output as a share of gross output, both over in-scope rows.
+SELECT sum(high_tech_output) / nullif(sum(gross_output), 0) * 100 AS value
+FROM mart.enterprise_in_scope
+WHERE month_key BETWEEN $first_month_key AND $last_month_key

@@ -1,0 +1,70 @@
+"""The KPI catalogue is the one definition of every KPI: it covers KPIS.md exactly, the docs and the
+mart are generated from it, and the KPI DAG is scheduled on the loads of the core sources."""
+from __future__ import annotations
+
+import pytest
+
+from town_industry import kpi_docs, kpis
+from town_industry.settings import WRITER_POOL
+
+# ../shared/spec/KPIS.md: every kpi_code with its unit, and the monthly ones
+SPEC_UNITS = {
+    "above_scale_enterprises": "家", "taxable_sales": "万元", "taxable_sales_yoy_pct": "%", "gross_output": "万元",
+    "gross_output_yoy_pct": "%", "high_tech_output": "万元", "high_tech_output_yoy_pct": "%",
+    "high_tech_output_share_pct": "%", "rd_active_enterprises": "家", "rd_expense": "万元",
+    "sales_turnaround_month": "month number", "sales_positive_streak_months": "月",
+    "fixed_asset_investment": "万元", "fixed_asset_investment_yoy_pct": "%", "industrial_investment": "万元",
+    "high_tech_manufacturing_investment": "万元", "high_tech_manufacturing_investment_share_pct": "%",
+    "signed_major_projects": "个", "signed_major_projects_10bn": "个", "signed_major_services_projects": "个",
+    "manufacturing_projects_started": "个", "projects_completed": "个", "tech_upgrade_projects_completed": "个",
+    "started_projects_land_mu": "亩", "employment_certificates": "本", "flexible_employment_subsidy_persons": "人",
+    "flexible_employment_subsidy_amount": "万元", "guaranteed_loans": "笔", "guaranteed_loan_amount": "万元",
+    "startup_subsidy_persons": "人", "startup_subsidy_amount": "万元", "job_fairs": "场", "job_fair_positions": "个",
+}
+SPEC_MONTHLY = {"taxable_sales", "taxable_sales_yoy_pct", "gross_output", "gross_output_yoy_pct",
+                "fixed_asset_investment"}
+
+
+def test_catalogue_covers_the_spec_exactly():
+    cat = kpis.catalogue()
+    assert {k.code: k.unit for k in cat.for_grain("half_year")} == SPEC_UNITS
+    assert {k.code for k in cat.for_grain("month")} == SPEC_MONTHLY
+    assert cat.core_sources == ("enterprise_monthly", "investment_monthly", "employment_services")
+
+
+def test_every_kpi_sql_is_its_own_file_with_the_period_parameters():
+    for kpi in kpis.catalogue().kpis:
+        sql = kpi.sql_text
+        assert kpi.sql == f"marts/kpis/{kpi.code}.sql", kpi.code
+        assert "$last_month_key" in sql, kpi.code
+        assert sql.lstrip().startswith(f"-- {kpi.code}"), f"sql/{kpi.sql} should open with a comment naming it"
+
+
+def test_committed_docs_are_generated_from_the_catalogue():
+    assert kpi_docs.DOC.read_text(encoding="utf-8") == kpi_docs.render(), "run `make docs`"
+
+
+def test_a_bad_declaration_is_refused(tmp_path):
+    good = kpis.CATALOGUE.read_text(encoding="utf-8")
+    bad = tmp_path / "kpis.yml"
+    bad.write_text(good.replace("grains: [half_year, month]\n    sql: marts/kpis/taxable_sales.sql",
+                                "grains: [quarter]\n    sql: marts/kpis/taxable_sales.sql"), encoding="utf-8")
+    with pytest.raises(ValueError, match="taxable_sales: grains"):
+        kpis.catalogue(bad)
+    bad.write_text(good.replace("marts/kpis/job_fairs.sql", "marts/kpis/no_such.sql"), encoding="utf-8")
+    with pytest.raises(ValueError, match="no SQL file sql/marts/kpis/no_such.sql"):
+        kpis.catalogue(bad)
+
+
+def test_kpi_dag_runs_on_the_core_sources_loads(ingest_dags):
+    from town_industry.run_months import KPI_DAG, dag_bag
+
+    dag = dag_bag().dags[KPI_DAG]
+    condition = dag.timetable.asset_condition
+    assert type(condition).__name__ == "AssetAny"  # any one core source's load starts a run
+    assets = {a.name for a in condition.objects}
+    loads = {o.name for d in ingest_dags for o in d.get_task("load_month").outlets}
+    assert assets == {f"warehouse_{s}" for s in kpis.catalogue().core_sources} <= loads
+    assert [t.task_id for t in dag.topological_sort()] == ["build_kpis", "draft_reports"]
+    assert [t.task_id for t in dag.tasks if t.pool == WRITER_POOL] == ["build_kpis"]
+    assert dag.get_task("draft_reports").retries == 0 and dag.tags and dag.doc_md
