@@ -5,6 +5,7 @@ import csv
 import hashlib
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,38 @@ def fingerprint(warehouse: Path) -> dict[str, str]:
         return digests
     finally:
         con.close()
+
+
+@dataclass(frozen=True)
+class SampleRun:
+    warehouse: Path
+    reports: Path
+    lines: list[str]
+
+
+@pytest.fixture(scope="session")
+def sample_pipeline(tmp_path_factory) -> SampleRun:
+    """The real pipeline (every source, 2019-01..2020-12, then the KPI DAG) over a copy of the shipped
+    sample data, once per test session. Tests only read what it wrote."""
+    from town_industry.run_months import run
+
+    root = tmp_path_factory.mktemp("sample_pipeline")
+    shutil.copytree(SAMPLE, root / "data")
+    env = {"DATA_DIR": str(root / "data"), "WAREHOUSE": str(root / "wh" / "warehouse.duckdb"),
+           "REPORTS_DIR": str(root / "reports")}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        lines: list[str] = []
+        ok = run("2019-01", "2020-12", echo=lines.append)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k)
+            else:
+                os.environ[k] = v
+    assert ok, "\n".join(lines)
+    return SampleRun(Path(env["WAREHOUSE"]), Path(env["REPORTS_DIR"]), lines)
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,11 @@
 """Acceptance: the whole pipeline over the shipped sample data reproduces the seed report.
 
-One real run (all sources, 2019-01..2020-12, through the DagBag and dag.test(), then the KPI DAG)
-into a temporary warehouse; then every row of ../shared/spec/SEED_TARGETS.md is checked against
+One real run (conftest's sample_pipeline: all sources, 2019-01..2020-12, through the DagBag and
+dag.test(), then the KPI DAG) into a temporary warehouse; then every row of ../shared/spec/SEED_TARGETS.md is checked against
 mart.half_year_kpis / mart.monthly_kpis, and the drafted 2020H1 Markdown must print the seed's figures.
 """
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import zipfile
@@ -54,34 +53,13 @@ SEED_PROJECTS = ["中森新材料", "浩诚门窗制造", "东社居商业综合
                  "金绸纺织", "春和旅游用品", "忠孝园民宿", "莱仕达光电"]
 
 
-@pytest.fixture(scope="module")
-def sample_run(tmp_path_factory):
-    """The real pipeline over a copy of the sample data: (warehouse path, reports dir, printed lines)."""
-    from town_industry.run_months import run
-
-    root = tmp_path_factory.mktemp("e2e")
-    shutil.copytree(SAMPLE, root / "data")
-    env = {"DATA_DIR": str(root / "data"), "WAREHOUSE": str(root / "wh" / "warehouse.duckdb"),
-           "REPORTS_DIR": str(root / "reports")}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        lines: list[str] = []
-        ok = run("2019-01", "2020-12", echo=lines.append)
-    finally:
-        for k, v in saved.items():
-            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
-    assert ok, "\n".join(lines)
-    return Path(env["WAREHOUSE"]), Path(env["REPORTS_DIR"]), lines
-
-
 def half_year(warehouse: Path, period: str) -> dict:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return kpis.half_year_values(con, period)
 
 
-def test_every_seed_target_in_the_mart(sample_run):
-    warehouse, _, _ = sample_run
+def test_every_seed_target_in_the_mart(sample_pipeline):
+    warehouse = sample_pipeline.warehouse
     values = half_year(warehouse, "2020H1")
     assert set(values) == {k.code for k in kpis.catalogue().for_grain("half_year")}
     for code, (low, high) in SEED_TARGETS.items():
@@ -99,8 +77,8 @@ def test_every_seed_target_in_the_mart(sample_run):
     assert units["taxable_sales"] == "万元" and units["taxable_sales_yoy_pct"] == "%"
 
 
-def test_every_complete_half_year_is_built_and_2019_growth_has_no_base(sample_run):
-    warehouse, reports, lines = sample_run
+def test_every_complete_half_year_is_built_and_2019_growth_has_no_base(sample_pipeline):
+    warehouse, reports, lines = sample_pipeline.warehouse, sample_pipeline.reports, sample_pipeline.lines
     with duckdb.connect(str(warehouse), read_only=True) as con:
         periods = [p for (p,) in con.execute("SELECT DISTINCT period FROM mart.half_year_kpis ORDER BY 1").fetchall()]
         months = con.execute("SELECT count(DISTINCT month) FROM mart.monthly_kpis").fetchone()[0]
@@ -113,8 +91,8 @@ def test_every_complete_half_year_is_built_and_2019_growth_has_no_base(sample_ru
     assert "2020H1" in summary and "9.26亿元" in summary and "industrial_economy_report_2020H1.md" in summary
 
 
-def test_2020h1_draft_prints_the_seed_figures_and_names(sample_run):
-    _, reports, _ = sample_run
+def test_2020h1_draft_prints_the_seed_figures_and_names(sample_pipeline):
+    reports = sample_pipeline.reports
     markdown = (reports / "2020H1" / "industrial_economy_report_2020H1.md").read_text(encoding="utf-8")
     body = markdown.split("## 附录")[0]  # in the report text itself, not only in the appendix table
     for text in SEED_TEXTS + SEED_PROJECTS:
@@ -123,18 +101,18 @@ def test_2020h1_draft_prints_the_seed_figures_and_names(sample_run):
     assert body.count("> 【待撰写") >= 5  # the places only a person can write
     # traceability: every half-year KPI of the period appears with its code and definition
     for kpi in kpis.catalogue().for_grain("half_year"):
-        assert re.search(rf"\| {re.escape(kpi.name_zh)} \| [^|]+ \| `{kpi.code}` \| {re.escape(kpi.definition_zh)} \|",
-                         markdown), kpi.code
+        assert re.search(rf"\| {re.escape(kpi.name_zh)} \| [^|]+ \| `{kpi.code}` \| {re.escape(kpi.definition_zh)} \|$",
+                         markdown, re.MULTILINE), kpi.code
     # the data-quality warnings of the period's files: the sample's June sales swing and the extra column
     appendix = markdown.split("## 附录三")[1]
     assert "`taxable_sales_swing_yoy`" in appendix and "`extra_column_ignored`" in appendix
     assert "2019-09" not in appendix  # another period's warning
 
 
-def test_2020h1_word_draft_has_the_text_and_both_charts(sample_run):
+def test_2020h1_word_draft_has_the_text_and_both_charts(sample_pipeline):
     from docx import Document
 
-    _, reports, _ = sample_run
+    reports = sample_pipeline.reports
     folder = reports / "2020H1"
     document = Document(str(folder / "industrial_economy_report_2020H1.docx"))
     text = "\n".join(p.text for p in document.paragraphs)
@@ -146,3 +124,38 @@ def test_2020h1_word_draft_has_the_text_and_both_charts(sample_run):
         embedded = {z.read(n) for n in media}
     charts = {p.read_bytes() for p in (folder / "charts").glob("*.png")}
     assert len(charts) == 2 and charts == embedded  # the very PNGs of the Markdown draft
+
+
+def test_a_revised_month_rebuilds_its_half_year_and_redrafts_it(sample_pipeline, tmp_path, monkeypatch):
+    """Through the real DAGs: a revised June investment file reloads June, the KPI DAG rebuilds 2020H1
+    (and the periods after it) but not 2019, and the 2020H1 draft is rewritten with the new figure."""
+    from conftest import read_csv_rows, write_csv_rows
+    from town_industry.run_months import run
+
+    warehouse, reports = sample_pipeline.warehouse, sample_pipeline.reports
+    shutil.copytree(SAMPLE, tmp_path / "data")
+    shutil.copy(warehouse, tmp_path / "warehouse.duckdb")
+    shutil.copytree(reports, tmp_path / "reports")
+    for name, value in (("DATA_DIR", tmp_path / "data"), ("WAREHOUSE", tmp_path / "warehouse.duckdb"),
+                        ("REPORTS_DIR", tmp_path / "reports")):
+        monkeypatch.setenv(name, str(value))
+    june = tmp_path / "data" / "investment_monthly" / "2020-06.csv"
+    rows = read_csv_rows(june)
+    kaxu = next(r for r in rows if r[2] == "卡旭厨房设备")
+    kaxu[7] = f"{float(kaxu[7]) + 1000:.2f}"  # 1,000万元 more completed in June: FAI 87,000 -> 88,000
+    write_csv_rows(june, rows)
+
+    def built_at():
+        with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+            return dict(con.execute("SELECT period, built_at FROM meta.kpi_builds").fetchall())
+
+    before = built_at()
+    lines: list[str] = []
+    assert run("2020-06", "2020-06", echo=lines.append), lines
+    after = built_at()
+    rebuilt = sorted(p for p in after if after[p] != before[p])
+    assert rebuilt == ["2020-06", "2020-07", "2020-08", "2020-09", "2020-10", "2020-11", "2020-12",
+                       "2020H1", "2020H2"]
+    assert half_year(tmp_path / "warehouse.duckdb", "2020H1")["fixed_asset_investment"] == pytest.approx(88000)
+    markdown = (tmp_path / "reports" / "2020H1" / "industrial_economy_report_2020H1.md").read_text(encoding="utf-8")
+    assert "完成固定资产投资8.8亿元" in markdown and "完成固定资产投资8.7亿元" not in markdown
