@@ -19,10 +19,14 @@ def test_percent_one_decimal_trailing_zero_dropped(pct, text):
     assert formatting.percent(pct) == text
 
 
-@pytest.mark.parametrize("pct, words", [(2.0, "增长2%"), (-28.00001, "下降28%"), (0.04, "与上年同期持平"),
+@pytest.mark.parametrize("pct, words", [(2.0, "增长2%"), (-28.00001, "下降28%"), (0.04, "持平"),
                                         (None, "无可比基数")])
 def test_growth_in_words(pct, words):
     assert formatting.growth(pct) == words
+
+
+def test_yoy_phrase_says_why_there_is_no_rate():
+    assert formatting.yoy(2.0) == "同比增长2%" and formatting.yoy(None) == "暂无同比数据（上年同期未入库）"
 
 
 @pytest.mark.parametrize("value, unit, precision, text", [

@@ -42,8 +42,15 @@ def growth(value: float | None, precision: int = 1) -> str:
         return "无可比基数"
     magnitude = plain_number(abs(value), precision)
     if magnitude == "0":
-        return "与上年同期持平"
+        return "持平"
     return ("增长" if value > 0 else "下降") + magnitude + "%"
+
+
+def yoy(value: float | None, precision: int = 1) -> str:
+    """The phrase a sentence ends with: '同比增长2%', or why there is no rate."""
+    if value is None:
+        return "暂无同比数据（上年同期未入库）"
+    return "同比" + growth(value, precision)
 
 
 def figure(value: float | None, unit: str, precision: int) -> str:

@@ -37,6 +37,10 @@ class Figure:
     def growth(self) -> str:
         return formatting.growth(self.value, self.kpi.precision)
 
+    @property
+    def yoy(self) -> str:
+        return formatting.yoy(self.value, self.kpi.precision)
+
 
 @dataclass
 class Month:
@@ -63,6 +67,11 @@ class ReportData:
     months_year_before: list[Month]
     warnings: list[dict]  # data-quality warnings of the files the period's months hold
 
+    def __post_init__(self):
+        for kpi in kpis.catalogue().for_grain("half_year"):  # a count of nothing has an empty list
+            if kpi.counts_members:
+                self.members.setdefault(kpi.code, [])
+
     @property
     def year(self) -> int:
         return int(self.period[:4])
@@ -70,6 +79,10 @@ class ReportData:
     @property
     def is_first_half(self) -> bool:
         return self.period.endswith("H1")
+
+    @property
+    def has_monthly_growth(self) -> bool:
+        return any(m.values.get("taxable_sales_yoy_pct") is not None for m in self.months)
 
 
 def _month_rows(con, months: list[str]) -> list[Month]:

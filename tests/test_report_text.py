@@ -1,0 +1,59 @@
+"""The draft's wording for the cases the sample data does not show (template + formatting, no warehouse)."""
+from __future__ import annotations
+
+from town_industry import formatting, kpis
+from town_industry.report import Figure, Month, ReportData, render_markdown
+
+CHARTS = {"taxable_sales": "charts/taxable_sales.png", "fixed_asset_investment": "charts/fixed_asset_investment.png"}
+
+
+def report_data(period="2020H1", monthly_yoy=(None,) * 6, members=None, **values) -> ReportData:
+    catalogue = kpis.catalogue()
+    defaults = {k.code: 0.0 for k in catalogue.for_grain("half_year")}
+    defaults.update({"taxable_sales_yoy_pct": None, "sales_turnaround_month": None})
+    defaults.update(values)
+    figures = {code: Figure(code, v, formatting.figure(v, catalogue.get(code).unit, catalogue.get(code).precision),
+                            catalogue.get(code)) for code, v in defaults.items()}
+    months = [Month(m, {"taxable_sales": 10000.0 + i, "taxable_sales_yoy_pct": g, "fixed_asset_investment": 500.0})
+              for i, (m, g) in enumerate(zip(kpis.half_year_months(period), monthly_yoy))]
+    year_before = [Month(f"{int(m.month[:4]) - 1}{m.month[4:]}") for m in months]
+    return ReportData(period, figures, members or {}, months, year_before, [])
+
+
+def body(data: ReportData) -> str:
+    return render_markdown(data, CHARTS).split("## 附录")[0]
+
+
+def test_turnaround_after_months_of_decline_and_the_run_since():
+    text = body(report_data(monthly_yoy=(-1.0, -2.0, 3.0, 1.0, 2.0, 4.0), sales_turnaround_month=3.0,
+                            sales_positive_streak_months=4.0))
+    assert "1月至2月应税销售同比分别下降1%和2%；3月当月完成应税销售1亿元，同比增长3%，增速实现由负转正，" \
+           "截至6月已连续4个月保持正增长。" in text
+
+
+def test_turnaround_that_did_not_last():
+    text = body(report_data(monthly_yoy=(-1.0, 2.0, -0.5, -1.0, -2.0, -3.0), sales_turnaround_month=2.0,
+                            sales_positive_streak_months=0.0))
+    assert "2月当月完成应税销售1亿元，同比增长2%，增速实现由负转正，但此后增速再度回落，6月仍未恢复正增长。" in text
+
+
+def test_no_comparison_base_is_said_not_invented():
+    text = body(report_data(taxable_sales=93400.0))
+    assert "累计完成应税销售9.34亿元，按可比口径暂无同比数据（上年同期未入库）。" in text
+    assert "分月看" not in text and "增长0%" not in text and "下降0%" not in text
+
+
+def test_no_projects_in_the_period():
+    text = body(report_data(period="2020H2"))
+    assert "下半年暂无新签约的亿元以上项目。" in text and "暂无项目竣工" in text and "暂无技改项目完成" in text
+    assert "## 五、2021年上半年工作打算" in text  # the plans of a second half-year are for the next year
+
+
+def test_named_projects_and_the_places_for_a_person():
+    text = body(report_data(signed_major_projects=2.0, signed_major_services_projects=1.0,
+                            members={"signed_major_projects": ["甲项目", "乙项目"],
+                                     "signed_major_services_projects": ["乙项目"]}))
+    assert "新签约亿元以上项目2个（甲项目、乙项目），其中服务业亿元项目1个（乙项目）。" in text
+    assert "10亿元以上项目" not in text  # none: not mentioned
+    placeholders = [line for line in text.splitlines() if line.startswith("> 【待撰写")]
+    assert len(placeholders) == 6
