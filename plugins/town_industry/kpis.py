@@ -24,13 +24,14 @@ from town_industry.warehouse import read_sql, run_sql, transaction
 CATALOGUE = settings.PROJECT_ROOT / "include" / "kpis.yml"
 SECTIONS = ("enterprise", "investment", "employment")
 GRAINS = ("half_year", "month")
-# Views the KPI SQL reads, created in this order (each file is the view's SELECT) once the tables
-# they read exist (a source's tables appear with its first load).
+# Views (and one table macro, a view with a parameter) the KPI SQL reads, created in this order once
+# the table they read exists (a source's tables appear with its first load). Each file is a SELECT.
 VIEWS = (
-    ("mart.enterprise_in_scope", "marts/enterprise_in_scope.sql", "fact_enterprise_month"),
-    ("mart.enterprise_monthly_sales_growth", "marts/enterprise_monthly_sales_growth.sql", "fact_enterprise_month"),
-    ("mart.investment_counted", "marts/investment_counted.sql", "fact_investment_month"),
-    ("mart.project_versions", "marts/project_versions.sql", "dim_project"),
+    ("VIEW mart.enterprise_in_scope", "marts/enterprise_in_scope.sql", "fact_enterprise_month"),
+    ("VIEW mart.enterprise_monthly_sales_growth", "marts/enterprise_monthly_sales_growth.sql",
+     "fact_enterprise_month"),
+    ("VIEW mart.investment_counted", "marts/investment_counted.sql", "fact_investment_month"),
+    ("MACRO mart.projects_as_of(as_of_month_key)", "marts/projects_as_of.sql", "dim_project"),
 )
 
 
@@ -159,7 +160,8 @@ def ensure_mart(con: duckdb.DuckDBPyConnection, cat: Catalogue | None = None) ->
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
     for view, sql, reads in VIEWS:
         if reads in tables:
-            con.execute(f"CREATE OR REPLACE VIEW {view} AS\n{read_sql(sql)}")
+            table = " TABLE" if view.startswith("MACRO") else ""
+            con.execute(f"CREATE OR REPLACE {view} AS{table}\n{read_sql(sql)}")
     con.execute("DELETE FROM mart.kpi_catalogue")
     con.executemany(
         "INSERT INTO mart.kpi_catalogue VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
