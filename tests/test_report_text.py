@@ -57,3 +57,12 @@ def test_named_projects_and_the_places_for_a_person():
     assert "10亿元以上项目" not in text  # none: not mentioned
     placeholders = [line for line in text.splitlines() if line.startswith("> 【待撰写")]
     assert len(placeholders) == 6
+
+
+def test_every_warning_rule_has_a_chinese_name_for_the_appendix():
+    from town_industry.report import report_settings
+    from town_industry.sources import declared_sources
+
+    warnings = {"extra_column_ignored"} | {check.rule for source in declared_sources()
+                                           for check in source.history_checks if check.severity == "warning"}
+    assert warnings <= set(report_settings()["warning_rules"]), "name them in include/report/report.yml"
