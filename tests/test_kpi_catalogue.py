@@ -68,3 +68,31 @@ def test_kpi_dag_runs_on_the_core_sources_loads(ingest_dags):
     assert [t.task_id for t in dag.topological_sort()] == ["build_kpis", "draft_reports"]
     assert [t.task_id for t in dag.tasks if t.pool == WRITER_POOL] == ["build_kpis"]
     assert dag.get_task("draft_reports").retries == 0 and dag.tags and dag.doc_md
+
+
+def test_a_load_records_the_asset_event_the_kpi_dag_is_scheduled_on(workspace, ingest_dags):
+    """In Airflow's metadata DB: the load emits an event of its warehouse asset, and build_kpi_mart is
+    registered as scheduled on the three core assets (what the scheduler reads to start it)."""
+    from datetime import datetime, timezone
+
+    from airflow.models.asset import AssetEvent, AssetModel, DagScheduleAssetReference
+    from airflow.utils.session import create_session
+
+    from conftest import copy_sample, run_source
+    from town_industry.run_months import KPI_DAG, dag_bag
+
+    started = datetime.now(timezone.utc)
+    copy_sample(workspace, "enterprise_monthly", "2020-05")
+    assert run_source("enterprise_monthly", "2020-05")
+    # one run of the KPI DAG (nothing is complete: it builds nothing) also registers it in the DB
+    assert dag_bag().dags[KPI_DAG].test().state == "success"
+    with create_session() as session:
+        events = (session.query(AssetModel.name, AssetEvent.source_dag_id, AssetEvent.source_task_id)
+                  .join(AssetModel, AssetModel.id == AssetEvent.asset_id)
+                  .filter(AssetEvent.timestamp >= started).all())
+        scheduled_on = {name for (name,) in session.query(AssetModel.name)
+                        .join(DagScheduleAssetReference, DagScheduleAssetReference.asset_id == AssetModel.id)
+                        .filter(DagScheduleAssetReference.dag_id == KPI_DAG).all()}
+    assert sorted(events) == [("kpi_mart", KPI_DAG, "build_kpis"),
+                              ("warehouse_enterprise_monthly", "ingest_enterprise_monthly", "load_month")]
+    assert scheduled_on == {f"warehouse_{s}" for s in kpis.catalogue().core_sources}
