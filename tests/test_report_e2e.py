@@ -159,3 +159,13 @@ def test_a_revised_month_rebuilds_its_half_year_and_redrafts_it(sample_pipeline,
     assert half_year(tmp_path / "warehouse.duckdb", "2020H1")["fixed_asset_investment"] == pytest.approx(88000)
     markdown = (tmp_path / "reports" / "2020H1" / "industrial_economy_report_2020H1.md").read_text(encoding="utf-8")
     assert "完成固定资产投资8.8亿元" in markdown and "完成固定资产投资8.7亿元" not in markdown
+
+
+def test_run_summary_shows_the_half_years_a_range_touches(sample_pipeline):
+    from town_industry import kpi_summary
+
+    june = kpi_summary.summarize(sample_pipeline.warehouse, "2020-06", "2020-06")
+    header = next(line for line in june.splitlines() if "kpi_code" in line)
+    assert header.split()[-1] == "2020H1" and "2019H1" not in header and "2020H2" not in header
+    assert "taxable_sales " in june and "9.26亿元" in june
+    assert "no complete half-year" in kpi_summary.summarize(sample_pipeline.warehouse, "2021-01", "2021-03")

@@ -111,7 +111,7 @@ def run(first: str, last: str, echo=print, sources: list[str] | None = None, bui
 
 def run_kpis(bag, first: str, last: str, echo=print) -> bool:
     """One run of the KPI DAG (the scheduler would start it on the loads' asset events), then the
-    KPIs of every complete half-year in the range."""
+    KPIs of every complete half-year the range touches."""
     from town_industry import kpi_summary
 
     dag_run = bag.dags[KPI_DAG].test()
