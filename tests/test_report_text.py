@@ -1,7 +1,7 @@
 """The draft's wording for the cases the sample data does not show (template + formatting, no warehouse)."""
 from __future__ import annotations
 
-from town_industry import formatting, kpis
+from town_industry import kpis
 from town_industry.report import Figure, Month, ReportData, render_markdown
 
 CHARTS = {"taxable_sales": "charts/taxable_sales.png", "fixed_asset_investment": "charts/fixed_asset_investment.png"}
@@ -12,8 +12,7 @@ def report_data(period="2020H1", monthly_yoy=(None,) * 6, members=None, **values
     defaults = {k.code: 0.0 for k in catalogue.for_grain("half_year")}
     defaults.update({"taxable_sales_yoy_pct": None, "sales_turnaround_month": None})
     defaults.update(values)
-    figures = {code: Figure(code, v, formatting.figure(v, catalogue.get(code).unit, catalogue.get(code).precision),
-                            catalogue.get(code)) for code, v in defaults.items()}
+    figures = {code: Figure(catalogue.get(code), v) for code, v in defaults.items()}
     months = [Month(m, {"taxable_sales": 10000.0 + i, "taxable_sales_yoy_pct": g, "fixed_asset_investment": 500.0})
               for i, (m, g) in enumerate(zip(kpis.half_year_months(period), monthly_yoy))]
     year_before = [Month(f"{int(m.month[:4]) - 1}{m.month[4:]}") for m in months]

@@ -18,20 +18,20 @@ from town_industry import formatting, kpis, settings, warehouse
 
 REPORT_DIR = settings.PROJECT_ROOT / "include" / "report"
 TEMPLATE = "half_year_report.md.j2"
-MONTHLY_CODES = ("taxable_sales", "taxable_sales_yoy_pct", "gross_output", "gross_output_yoy_pct",
-                 "fixed_asset_investment")
 
 
 @dataclass(frozen=True)
 class Figure:
     """A KPI value as the draft writes it; ``str()`` is the formatted text."""
-    code: str
-    value: float | None
-    text: str
     kpi: kpis.Kpi
+    value: float | None
+
+    @property
+    def code(self) -> str:
+        return self.kpi.code
 
     def __str__(self) -> str:
-        return self.text
+        return formatting.figure(self.value, self.kpi.unit, self.kpi.precision)
 
     @property
     def growth(self) -> str:
@@ -52,9 +52,7 @@ class Month:
         return f"{int(self.month[5:])}月"
 
     def figure(self, code: str) -> Figure:
-        kpi = kpis.catalogue().get(code)
-        value = self.values.get(code)
-        return Figure(code, value, formatting.figure(value, kpi.unit, kpi.precision), kpi)
+        return Figure(kpis.catalogue().get(code), self.values.get(code))
 
 
 @dataclass
@@ -100,8 +98,7 @@ def read_report_data(con, period: str) -> ReportData:
     if not values:
         raise LookupError(f"no KPIs for {period} in mart.half_year_kpis: are all six months of "
                           f"{', '.join(catalogue.core_sources)} loaded?")
-    figures = {k.code: Figure(k.code, values.get(k.code), formatting.figure(values.get(k.code), k.unit, k.precision), k)
-               for k in catalogue.for_grain("half_year")}
+    figures = {k.code: Figure(k, values.get(k.code)) for k in catalogue.for_grain("half_year")}
     members: dict[str, list[str]] = {}
     for code, name in con.execute("SELECT kpi_code, member_name FROM mart.kpi_members WHERE period = ? "
                                   "ORDER BY kpi_code, member_key", [period]).fetchall():
@@ -151,7 +148,7 @@ def render_markdown(data: ReportData, chart_paths: dict[str, str]) -> str:
         d=data, k=data.figures, charts=chart_paths, settings=report_settings(),
         half_zh="上半年" if data.is_first_half else "下半年",
         next_zh="下半年" if data.is_first_half else f"{data.year + 1}年上半年",
-        monthly_kpis=[catalogue.get(c) for c in MONTHLY_CODES], turnaround=_turnaround(data))
+        monthly_kpis=catalogue.for_grain("month"), turnaround=_turnaround(data))
 
 
 def _declines(months: list[Month]) -> str:
