@@ -1,11 +1,11 @@
-"""Half-year KPIs and the report draft, rebuilt whenever a core source loads a month.
+"""Half-year KPIs and the report draft, rebuilt when the core sources' loads settle.
 
 Scheduled on the warehouse assets the ingestion DAGs update (any one of them), not on a clock:
 
-    build_kpis  ->  draft_reports
-    (writer pool: recompute the       (read-only: reports/<period>/ in Markdown
-     complete periods whose files      and Word for each half-year rebuilt)
-     changed; see kpis.py)
+    wait_for_loads  ->  build_kpis  ->  draft_reports
+    (until no ingest     (writer pool: recompute the     (reads the published copy:
+     load is queued       complete periods whose files    reports/<period>/ in Markdown
+     or running)          changed; see kpis.py)           and Word for each half-year rebuilt)
 
 A half-year is built once all six of its months are loaded for every core source, and rebuilt when
 any file it depends on is revised. Runs with nothing new to build finish at once.
@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from airflow.providers.standard.sensors.python import PythonSensor
 from airflow.sdk import DAG, Asset, AssetAny, task
 
-from town_industry import kpi_tasks
+from town_industry import kpi_tasks, settings
 from town_industry.kpis import catalogue
 from town_industry.settings import WRITER_POOL
 
@@ -31,6 +32,13 @@ with DAG(
     tags=["kpi", "report"],
     default_args={"owner": "economic-development-office", "retries": 1, "retry_delay": timedelta(minutes=2)},
 ):
+    wait_for_loads = PythonSensor(
+        task_id="wait_for_loads",
+        python_callable=kpi_tasks.loads_settled,
+        mode="reschedule",
+        poke_interval=settings.settle_poke_interval(),
+        timeout=timedelta(days=1),
+    )
 
     @task(pool=WRITER_POOL, outlets=[Asset("kpi_mart")])
     def build_kpis(run_id=None) -> dict:
@@ -40,4 +48,6 @@ with DAG(
     def draft_reports(built: dict) -> list[str]:
         return kpi_tasks.draft_reports(built)
 
-    draft_reports(build_kpis())
+    built = build_kpis()
+    wait_for_loads >> built
+    draft_reports(built)

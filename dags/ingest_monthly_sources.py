@@ -1,11 +1,12 @@
 """Monthly ingestion: one DAG per source declared in include/sources/*.yml.
 
-For data month M, the run starts after M ends (its data interval is M), then:
+A run is for one data month: the month of its logical date (a scheduled or backfill run's data
+interval; for a manual run, the logical date asked for). It starts after the month ends, then:
 
     wait_for_file  ->  validate_file  ->  load_month
     (until M's file    (GX suite; no        (one DuckDB transaction in the
-     arrives or the     warehouse access)    one-slot writer pool)
-     deadline passes)
+     arrives or the     warehouse access)    one-slot writer pool; publishes
+     deadline passes)                        the read-only copy for readers)
 
 Why one DAG per source: each office delivers on its own schedule, so a late
 file holds back only its own source, and each source backfills on its own.
@@ -16,9 +17,9 @@ from datetime import datetime, timedelta
 
 from airflow.providers.standard.sensors.python import PythonSensor
 from airflow.sdk import DAG, Asset, task
-from airflow.timetables.interval import CronDataIntervalTimetable
 
-from town_industry import tasks
+from town_industry import settings, tasks
+from town_industry.schedule import DataMonthTimetable, run_month
 from town_industry.settings import WRITER_POOL
 from town_industry.sources import declared_sources
 
@@ -28,8 +29,8 @@ for source in declared_sources():
         description=f"{source.title}: validate and load one month's file",
         doc_md=f"### {source.title} (`{source.name}`)\n\n{source.description}\n\n"
                f"Declared in `include/sources/{source.name}.yml`; suite `expectations/suites/{source.name}.json`. "
-               f"Due {source.arrival_deadline_days} days after the month ends.",
-        schedule=CronDataIntervalTimetable("0 0 1 * *", timezone="UTC"),  # interval = the data month
+               f"Due {source.arrival_deadline_days:g} days after the month ends.",
+        schedule=DataMonthTimetable(deadline_days=source.arrival_deadline_days),
         start_date=datetime(2019, 1, 1),
         catchup=False,  # history is loaded by backfills (make run / airflow backfill create)
         max_active_runs=1,
@@ -40,17 +41,19 @@ for source in declared_sources():
             task_id="wait_for_file",
             python_callable=tasks.file_has_arrived,
             op_kwargs={"source_name": source.name},
-            mode="reschedule",
-            poke_interval=timedelta(hours=1),
-            timeout=timedelta(days=source.arrival_deadline_days + 31),
+            mode="reschedule",  # frees its worker slot between checks
+            poke_interval=settings.file_poke_interval(),
+            timeout=timedelta(days=source.arrival_deadline_days + 62),  # the deadline check fails it first
         )
 
         @task(retries=0)  # a rejected file will not improve by retrying
-        def validate_file(source_name: str, data_interval_start=None) -> dict:
-            return tasks.validate(source_name, tasks.data_month(data_interval_start))
+        def validate_file(source_name: str, logical_date=None, data_interval_start=None) -> dict:
+            return tasks.validate(source_name, run_month(logical_date, data_interval_start))
 
         @task(pool=WRITER_POOL, outlets=[Asset(f"warehouse_{source.name}")])
         def load_month(verdict: dict, run_id=None) -> dict:
             return tasks.load(verdict, run_id)
 
-        wait_for_file >> load_month(validate_file(source.name))
+        verdict = validate_file(source.name)
+        wait_for_file >> verdict  # validation only starts once the file is there
+        load_month(verdict)

@@ -20,11 +20,25 @@ def test_only_the_load_task_writes_and_it_uses_the_writer_pool(ingest_dags):
         assert [t.task_id for t in dag.tasks if t.pool == WRITER_POOL] == ["load_month"]
         assert dag.get_task("validate_file").retries == 0  # a rejected file does not improve by retrying
         assert [t.task_id for t in dag.topological_sort()] == ["wait_for_file", "validate_file", "load_month"]
+        # the sensor guards validation, not only the load: nothing reads a file before it has arrived
+        assert dag.get_task("validate_file").upstream_task_ids == {"wait_for_file"}
+        assert dag.get_task("load_month").upstream_task_ids == {"validate_file"}
 
 
 def test_monthly_data_intervals(ingest_dags):
     from datetime import datetime, timezone
 
+    from airflow.timetables.base import TimeRestriction
+
     dag = ingest_dags[0]
     info = dag.timetable.infer_manual_data_interval(run_after=datetime(2020, 7, 1, tzinfo=timezone.utc))
     assert (info.start.month, info.end.month) == (6, 7)
+    # a backfill walks month by month: the interval is the month, the run starts when it ends
+    earliest, latest = datetime(2019, 11, 1, tzinfo=timezone.utc), datetime(2020, 2, 1, tzinfo=timezone.utc)
+    runs, last = [], None
+    while (info := dag.timetable.next_dagrun_info(last_automated_data_interval=last,
+                                                   restriction=TimeRestriction(earliest, latest, True))):
+        runs.append((info.data_interval.start.strftime("%Y-%m"), info.run_after.strftime("%Y-%m-%d")))
+        last = info.data_interval
+    assert runs == [("2019-11", "2019-12-01"), ("2019-12", "2020-01-01"), ("2020-01", "2020-02-01"),
+                    ("2020-02", "2020-03-01")]

@@ -65,7 +65,8 @@ def test_kpi_dag_runs_on_the_core_sources_loads(ingest_dags):
     assets = {a.name for a in condition.objects}
     loads = {o.name for d in ingest_dags for o in d.get_task("load_month").outlets}
     assert assets == {f"warehouse_{s}" for s in kpis.catalogue().core_sources} <= loads
-    assert [t.task_id for t in dag.topological_sort()] == ["build_kpis", "draft_reports"]
+    assert [t.task_id for t in dag.topological_sort()] == ["wait_for_loads", "build_kpis", "draft_reports"]
+    assert dag.get_task("build_kpis").upstream_task_ids == {"wait_for_loads"}
     assert [t.task_id for t in dag.tasks if t.pool == WRITER_POOL] == ["build_kpis"]
     assert dag.get_task("draft_reports").retries == 0 and dag.tags and dag.doc_md
 

@@ -19,7 +19,7 @@ def _pad(text: str, width: int, right: bool = False) -> str:
 def summarize(path: Path, first: str, last: str) -> str:
     """A table of KPI by half-year for the complete half-years that overlap [first, last] (a run of June
     alone shows the first half-year it may have changed)."""
-    with warehouse.connect(path, read_only=True) as con:
+    with warehouse.read(path) as con:
         rows = con.execute("SELECT period, kpi_code, value FROM mart.half_year_kpis").fetchall()
     periods = sorted({p for p, _, _ in rows
                       if kpis.half_year_months(p)[0] <= last and kpis.half_year_months(p)[-1] >= first})

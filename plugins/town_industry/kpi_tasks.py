@@ -1,4 +1,5 @@
-"""What the KPI DAG's tasks do: build the mart (the writer), then draft the reports (a reader)."""
+"""What the KPI DAG's tasks do: wait for the loads to settle, build the mart (the writer), then draft
+the reports (a reader of the published copy)."""
 from __future__ import annotations
 
 import logging
@@ -7,6 +8,38 @@ from town_industry import kpis, report, settings, warehouse
 from town_industry.sources import declared_sources
 
 log = logging.getLogger(__name__)
+
+
+# Ingest task states that mean "a load is on its way".
+_LOAD_COMING = ["scheduled", "queued", "running", "up_for_retry", "restarting"]
+
+
+def loads_pending(ti) -> int:
+    """Ingest runs waiting to start plus ingest tasks about to load, from Airflow's metadata (Task SDK).
+
+    A sensor still waiting for an undelivered file is not counted: a late file must not hold back
+    the KPIs of the other sources.
+    """
+    pending = 0
+    for source in declared_sources():
+        dag_id = f"ingest_{source.name}"
+        pending += ti.get_dr_count(dag_id=dag_id, states=["queued"])
+        pending += ti.get_ti_count(dag_id=dag_id, task_ids=["validate_file", "load_month"], states=_LOAD_COMING)
+        pending += ti.get_ti_count(dag_id=dag_id, task_ids=["wait_for_file"], states=["scheduled", "queued"])
+    return pending
+
+
+def loads_settled(ti=None) -> bool:
+    """Sensor check: True once no ingest load is queued or running.
+
+    Every load's asset event starts this DAG; during a backfill of many months that would rebuild and
+    redraft the same half-year once per load. Waiting until the loads settle builds once at the end;
+    the mart is right either way (periods are rebuilt from what their inputs are when built).
+    """
+    pending = loads_pending(ti)
+    if pending:
+        log.info("%d ingest run(s) or load task(s) still to come: building the KPIs after them", pending)
+    return pending == 0
 
 
 def build_kpis(run_id: str | None = None) -> dict:

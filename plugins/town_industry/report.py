@@ -177,7 +177,7 @@ def draft(period: str, warehouse_path: Path | None = None, reports_dir: Path | N
     """Write ``reports/<period>/`` (Markdown, Word, charts); returns the Markdown path."""
     from town_industry.docx_writer import markdown_to_docx
 
-    with warehouse.connect(warehouse_path, read_only=True) as con:
+    with warehouse.read(warehouse_path) as con:  # the published copy: never blocks a load
         data = read_report_data(con, period)
     reports_dir = reports_dir or settings.reports_dir()
     reports_dir.mkdir(parents=True, exist_ok=True)

@@ -11,10 +11,10 @@ import argparse
 import os
 import sys
 import warnings
-from datetime import datetime, timezone
 from pathlib import Path
 
 from town_industry import settings
+from town_industry.schedule import first_day
 
 
 def months_between(first: str, last: str) -> list[str]:
@@ -27,13 +27,6 @@ def months_between(first: str, last: str) -> list[str]:
         months.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
-
-
-def run_after(month: str) -> datetime:
-    """A manual run at the first moment after ``month`` gets ``month`` as its data interval."""
-    year, mon = map(int, month.split("-"))
-    year, mon = (year + 1, 1) if mon == 12 else (year, mon + 1)
-    return datetime(year, mon, 1, tzinfo=timezone.utc)
 
 
 KPI_DAG = "build_kpi_mart"
@@ -64,8 +57,8 @@ def describe(dag_run, source: str) -> tuple[bool, str]:
     from town_industry import warehouse
 
     loads = []
-    if settings.warehouse_path().exists():
-        with warehouse.connect(read_only=True) as con:
+    if settings.published_path().exists():
+        with warehouse.read() as con:
             loads = con.execute(
                 "SELECT status, rows, warning_count, error_count FROM meta.file_loads "
                 "WHERE airflow_run_id = ? AND source = ?", [dag_run.run_id, source]).fetchall()
@@ -99,7 +92,7 @@ def run(first: str, last: str, echo=print, sources: list[str] | None = None, bui
     dags = load_dags(sources, bag)
     all_ok = True
     for month in months_between(first, last):
-        results = [describe(dag.test(logical_date=run_after(month)), dag.dag_id.removeprefix("ingest_"))
+        results = [describe(dag.test(logical_date=first_day(month)), dag.dag_id.removeprefix("ingest_"))
                    for dag in dags]
         month_ok = all(ok for ok, _ in results)
         all_ok &= month_ok

@@ -28,6 +28,26 @@ def warehouse_path() -> Path:
     return Path(os.environ.get("WAREHOUSE", PROJECT_ROOT / "build" / "warehouse.duckdb")).resolve()
 
 
+def published_path(warehouse: Path | None = None) -> Path:
+    """The read-only copy of the warehouse that readers open (analysts, BI tools, the report draft).
+
+    The writer never opens it: after each commit it copies its own file beside it and renames the copy
+    over this path, so a reader holding the previous copy never blocks a load.
+    """
+    warehouse = warehouse or warehouse_path()
+    return warehouse.parent / "published" / warehouse.name
+
+
+def file_poke_interval() -> float:
+    """Seconds between two checks for a month's file that has not arrived (``FILE_POKE_INTERVAL``)."""
+    return float(os.environ.get("FILE_POKE_INTERVAL", 3600))
+
+
+def settle_poke_interval() -> float:
+    """Seconds between two checks of the KPI DAG for loads still to come (``KPI_SETTLE_INTERVAL``)."""
+    return float(os.environ.get("KPI_SETTLE_INTERVAL", 60))
+
+
 def reports_dir() -> Path:
     """Where half-year drafts are written: ``REPORTS_DIR/<period>/``."""
     return Path(os.environ.get("REPORTS_DIR", PROJECT_ROOT / "reports")).resolve()

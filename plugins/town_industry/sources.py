@@ -119,7 +119,7 @@ class Source:
     history_checks: tuple[HistoryCheck, ...] = ()
     models: tuple[Model, ...] = ()
     file_extensions: tuple[str, ...] = (".csv", ".xlsx")
-    arrival_deadline_days: int = 20
+    arrival_deadline_days: float = 20
     owner: str = "data-engineering"
     path: Path | None = field(default=None, compare=False)
 
@@ -171,7 +171,7 @@ def parse_source(path: Path) -> Source:
         history_checks=tuple(HistoryCheck(**c) for c in raw.get("history_checks", ())),
         models=tuple(Model(**{**m, "tracked": tuple(m.get("tracked", ()))}) for m in raw.get("models", ())),
         file_extensions=tuple(raw.get("file_extensions", (".csv", ".xlsx"))),
-        arrival_deadline_days=int(raw.get("arrival_deadline_days", 20)),
+        arrival_deadline_days=float(raw.get("arrival_deadline_days", 20)),
         owner=raw.get("owner", "data-engineering"),
         path=path,
     )

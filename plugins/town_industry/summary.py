@@ -4,12 +4,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from town_industry import warehouse
+from town_industry import settings, warehouse
 
 
 def summarize(path: Path) -> str:
-    lines = [f"Warehouse: {path}", ""]
-    with warehouse.connect(path, read_only=True) as con:
+    published = settings.published_path(path)
+    lines = [f"Warehouse (the loads' own file): {path}", f"Published copy for readers:     {published}", ""]
+    with warehouse.read(path) as con:
         tables = con.execute(
             "SELECT table_schema, table_name FROM information_schema.tables "
             "WHERE table_type = 'BASE TABLE' ORDER BY table_schema, table_name").fetchall()
@@ -24,8 +25,7 @@ def summarize(path: Path) -> str:
             lines.append(f"  {source:<22} {status:<10} {files:>4} files  {months}")
         warnings = con.execute("SELECT count(*) FROM meta.dq_issues WHERE severity = 'warning'").fetchone()[0]
         lines += ["", f"Data-quality warnings recorded: {warnings} (meta.dq_issues)",
-                  "", "Query it:  .venv/bin/python -c \"import duckdb; "
-                  f"print(duckdb.connect('{path}', read_only=True).sql('FROM meta.current_files'))\""]
+                  "", "Query it:  make sql   (or any DuckDB client, read-only, on the published copy)"]
     return "\n".join(lines)
 
 

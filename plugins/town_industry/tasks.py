@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime, timezone
 from pathlib import Path
 
 from airflow.sdk.exceptions import AirflowFailException
@@ -15,10 +15,14 @@ from airflow.sdk.exceptions import AirflowFailException
 from town_industry import settings
 from town_industry.error_report import write_error_report
 from town_industry.findings import ERROR, Finding
+from town_industry.schedule import delivery_deadline, run_month
 from town_industry.sources import declared_sources, get_source
 from town_industry.validation import validate_file
 
 log = logging.getLogger(__name__)
+
+
+DEADLINE_VARIABLE = "arrival_deadline_days"
 
 
 # Both fail the run at once: retrying cannot deliver a file or fix its rows.
@@ -30,9 +34,18 @@ class FileRejectedError(AirflowFailException):
     """The file has errors: nothing of it was loaded."""
 
 
-def data_month(data_interval_start: datetime) -> str:
-    """The month a run is for: its data interval starts on the month's first day."""
-    return data_interval_start.strftime("%Y-%m")
+def deadline_days(source_name: str) -> float:
+    """Days after the month's end the file is due: the declaration's ``arrival_deadline_days``, unless
+    the Airflow variable ``arrival_deadline_days`` (JSON, e.g. ``{"enterprise_monthly": 30}``) extends
+    or shortens it for a source, without a redeploy."""
+    declared = get_source(source_name).arrival_deadline_days
+    try:
+        from airflow.sdk import Variable
+
+        overrides = Variable.get(DEADLINE_VARIABLE, default=None, deserialize_json=True) or {}
+    except Exception:  # outside a task (unit tests, the command line): the declaration holds
+        overrides = {}
+    return float(overrides.get(source_name, declared))
 
 
 def find_file(source_name: str, month: str) -> Path | None:
@@ -40,19 +53,20 @@ def find_file(source_name: str, month: str) -> Path | None:
     return next((p for p in source.file_candidates(settings.data_dir(), month) if p.is_file()), None)
 
 
-def file_has_arrived(source_name: str, data_interval_start: datetime, data_interval_end: datetime,
-                     now: datetime | None = None) -> bool:
-    """Sensor check: True once the file is there; fails the run once the deadline has passed."""
-    month = data_month(data_interval_start)
+def file_has_arrived(source_name: str, logical_date: datetime | None = None,
+                     data_interval_start: datetime | None = None, now: datetime | None = None) -> bool:
+    """Sensor check: True once the month's file is there; fails the run once the deadline has passed."""
+    month = run_month(logical_date, data_interval_start)
     path = find_file(source_name, month)
     if path is not None:
         log.info("%s %s: found %s", source_name, month, path)
         return True
-    deadline = data_interval_end + timedelta(days=get_source(source_name).arrival_deadline_days)
-    now = now or datetime.now(tz=data_interval_end.tzinfo)
+    deadline = delivery_deadline(month, deadline_days(source_name))
+    now = now or datetime.now(timezone.utc)
     if now >= deadline:
         expected = " or ".join(str(p) for p in get_source(source_name).file_candidates(settings.data_dir(), month))
-        raise FileNotDelivered(f"{source_name} {month}: no file by the deadline {deadline:%Y-%m-%d} (expected {expected})")
+        raise FileNotDelivered(f"{source_name} {month}: no file by the deadline {deadline:%Y-%m-%d %H:%M} UTC "
+                               f"(expected {expected})")
     log.info("%s %s: not delivered yet; waiting until %s", source_name, month, deadline)
     return False
 

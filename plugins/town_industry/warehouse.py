@@ -7,7 +7,11 @@ all of it, so a month always holds either its previous file or its new one.
 """
 from __future__ import annotations
 
+import logging
+import os
 import re
+import shutil
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -30,6 +34,7 @@ DUCKDB_TYPES = {
     "category": "VARCHAR",
 }
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
+log = logging.getLogger(__name__)
 
 
 def read_sql(relative: str) -> str:
@@ -44,15 +49,83 @@ def run_sql(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None
 
 @contextmanager
 def connect(path: Path | None = None, read_only: bool = False):
-    """A connection to the warehouse, closed on exit (DuckDB allows one writing process per file)."""
+    """A connection to the warehouse, closed on exit.
+
+    DuckDB allows one writing process per file. A writer (``read_only=False``) that meets a lock held
+    by another process waits with a bounded, logged back-off instead of failing, and on exit publishes
+    a read-only copy for readers (see ``publish``). Readers should use ``read()``, not this.
+    """
     path = path or settings.warehouse_path()
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = _open_waiting_for_lock(path, read_only)
     try:
         yield con
+    except BaseException:
+        # What was committed before the failure (say, a rejected file's record) is published too.
+        if not read_only:
+            try:
+                publish(con, path)
+            except Exception:
+                log.exception("could not publish %s after a failed write", path)
+        raise
+    else:
+        if not read_only:
+            publish(con, path)
     finally:
         con.close()
+
+
+@contextmanager
+def read(warehouse: Path | None = None):
+    """A read-only connection to the warehouse's published copy: it never blocks (nor is blocked by) a load."""
+    path = settings.published_path(warehouse)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no published warehouse yet (nothing has been loaded)")
+    with connect(path, read_only=True) as con:
+        yield con
+
+
+def lock_timeout() -> float:
+    """Seconds a writer waits for another process's lock on the warehouse before it gives up."""
+    return float(os.environ.get("WAREHOUSE_LOCK_TIMEOUT", "900"))
+
+
+def _open_waiting_for_lock(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    # Another process holds the file (a second writer, or a reader that opened the writer's file
+    # instead of the published copy): wait for it, doubling the pause up to 30 s, for lock_timeout().
+    deadline = time.monotonic() + lock_timeout()
+    pause = 0.5
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() + pause > deadline:
+                raise
+            log.warning("%s is locked by another process; retrying in %.1f s (%s)", path, pause, exc)
+            time.sleep(pause)
+            pause = min(pause * 2, 30.0)
+
+
+def publish(con: duckdb.DuckDBPyConnection, path: Path) -> Path:
+    """Copy the warehouse to ``published/`` and rename it over the previous copy, atomically.
+
+    Taken after a CHECKPOINT while this process still holds the write lock, so the copy is a
+    committed state and no other writer can change the file under it. Readers holding the previous
+    copy keep reading it (the rename does not touch their open file); new readers get this one.
+    """
+    published = settings.published_path(path)
+    published.parent.mkdir(parents=True, exist_ok=True)
+    con.execute("CHECKPOINT")
+    partial = published.with_name(f".{published.name}.{os.getpid()}.partial")
+    try:
+        shutil.copyfile(path, partial)
+        with partial.open("rb") as f:
+            os.fsync(f.fileno())
+        os.replace(partial, published)
+    finally:
+        partial.unlink(missing_ok=True)
+    return published
 
 
 @contextmanager
@@ -125,14 +198,37 @@ def build_models(con: duckdb.DuckDBPyConnection, source: Source, month: str) -> 
             raise ValueError(f"{source.name}: model {model.table}: unknown materialization {model.materialized!r}")
 
 
-def history_findings(con: duckdb.DuckDBPyConnection, source: Source, month: str) -> list[Finding]:
+def history_findings(con: duckdb.DuckDBPyConnection, source: Source, month: str,
+                     severities: tuple[str, ...] = (ERROR, WARNING)) -> list[Finding]:
     """Findings of the source's SQL checks against what the warehouse holds."""
     findings = []
     for check in source.history_checks:
+        if check.severity not in severities:
+            continue
         rows = run_sql(con, read_sql(check.sql), {**check.params, **month_params(month)}).fetchall()
         for row_number, column, value, message in rows:
             findings.append(Finding(check.severity, check.rule, message, row=row_number, column=column, value=value))
     return findings
+
+
+def recheck_later_months(con: duckdb.DuckDBPyConnection, source: Source, month: str) -> None:
+    """Recompute the history warnings of every loaded month after ``month`` (inside the caller's transaction).
+
+    A history check judges a month against that month and earlier ones (the same month a year before,
+    the month before, the months to date), so loading or revising ``month`` can change the warnings of
+    later months only. Recomputing them makes the warnings independent of the order months load in:
+    a backfill that loads 2020 before 2019 ends with the findings of a load in calendar order.
+    """
+    rules = [c.rule for c in source.history_checks if c.severity == WARNING]
+    if not rules:
+        return
+    later = con.execute("SELECT month, sha256 FROM meta.current_files WHERE source = ? AND month > ? ORDER BY month",
+                        [source.name, month]).fetchall()
+    now = _now()
+    for later_month, sha256 in later:
+        con.execute("DELETE FROM meta.dq_issues WHERE source = ? AND month = ? AND file_sha256 = ? "
+                    "AND list_contains(?, rule)", [source.name, later_month, sha256, rules])
+        _insert_findings(con, source.name, later_month, sha256, history_findings(con, source, later_month, (WARNING,)), now)
 
 
 def current_sha256(con: duckdb.DuckDBPyConnection, source: str, month: str) -> str | None:
@@ -153,9 +249,25 @@ class LoadRecord:
     error_report: str | None = None
 
 
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _insert_findings(con, source: str, month: str, sha256: str, findings: list[Finding], now: datetime) -> None:
+    if findings:
+        con.executemany(
+            "INSERT INTO meta.dq_issues VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [[source, month, sha256, f.severity, f.rule, f.row, f.column, f.value, f.message, now] for f in findings],
+        )
+
+
 def record(con: duckdb.DuckDBPyConnection, load: LoadRecord, findings: list[Finding]) -> None:
-    """Write the load and its findings to ``meta`` (inside the caller's transaction)."""
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    """Write the load and its findings to ``meta`` (inside the caller's transaction).
+
+    ``meta.dq_issues`` keeps one set of findings per file: a file delivered again replaces its
+    earlier findings (an 'unchanged' load has none of its own and keeps them).
+    """
+    now = _now()
     errors = sum(f.severity == ERROR for f in findings)
     warnings = sum(f.severity == WARNING for f in findings)
     con.execute(
@@ -163,12 +275,10 @@ def record(con: duckdb.DuckDBPyConnection, load: LoadRecord, findings: list[Find
         [load.source, load.month, load.path, load.sha256, load.status, load.rows, errors, warnings, now,
          load.run_id, load.error_report],
     )
-    if findings:
-        con.executemany(
-            "INSERT INTO meta.dq_issues VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [[load.source, load.month, load.sha256, f.severity, f.rule, f.row, f.column, f.value, f.message, now]
-             for f in findings],
-        )
+    if load.status != "unchanged":
+        con.execute("DELETE FROM meta.dq_issues WHERE source = ? AND month = ? AND file_sha256 = ?",
+                    [load.source, load.month, load.sha256])
+        _insert_findings(con, load.source, load.month, load.sha256, findings, now)
 
 
 def load_month(con: duckdb.DuckDBPyConnection, source: Source, month: str, landing: Path,
@@ -183,6 +293,7 @@ def load_month(con: duckdb.DuckDBPyConnection, source: Source, month: str, landi
             raise HistoryErrors(added)  # rolls the staging change back: the file is rejected
         build_models(con, source, month)
         record(con, load, findings + added)
+        recheck_later_months(con, source, month)
     return added
 
 

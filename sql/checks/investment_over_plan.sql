@@ -1,5 +1,6 @@
--- Warning: a project's completed investment summed over every loaded month exceeds its
--- planned investment as this month's file states it.
+-- Warning: a project's completed investment summed over the loaded months up to this one exceeds
+-- its planned investment as this month's file states it. (Only months up to this one: a check
+-- judges a month by it and earlier months, so warnings do not depend on the order months load in.)
 WITH this_month AS (
     SELECT _row, project_code, planned_investment
     FROM staging.investment_monthly WHERE stat_month = $month
@@ -7,6 +8,7 @@ WITH this_month AS (
 cumulative AS (
     SELECT project_code, sum(completed_investment) AS completed_to_date
     FROM staging.investment_monthly
+    WHERE stat_month <= $month
     GROUP BY project_code
 )
 SELECT

@@ -32,9 +32,19 @@ CREATE TABLE IF NOT EXISTS meta.dq_issues (
     recorded_at  TIMESTAMP NOT NULL
 );
 
--- The file each source-month currently holds in the warehouse (latest load that changed it).
+-- The file each source-month currently holds in the warehouse (latest load that changed it), with
+-- its warnings as they stand now (warnings that compare months are recomputed when those months load).
 CREATE OR REPLACE VIEW meta.current_files AS
-SELECT source, month, path, sha256, rows, warning_count, recorded_at
-FROM meta.file_loads
-WHERE status = 'loaded'
-QUALIFY row_number() OVER (PARTITION BY source, month ORDER BY recorded_at DESC) = 1;
+WITH current_loads AS (
+    SELECT source, month, path, sha256, rows, recorded_at
+    FROM meta.file_loads
+    WHERE status = 'loaded'
+    QUALIFY row_number() OVER (PARTITION BY source, month ORDER BY recorded_at DESC) = 1
+)
+SELECT
+    l.source, l.month, l.path, l.sha256, l.rows,
+    (SELECT count(*) FROM meta.dq_issues AS d
+     WHERE d.source = l.source AND d.month = l.month AND d.file_sha256 = l.sha256
+       AND d.severity = 'warning') AS warning_count,
+    l.recorded_at
+FROM current_loads AS l;
