@@ -7,6 +7,7 @@ suite (row-level rules). Errors reject the file; warnings are recorded.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from dataclasses import dataclass
 from decimal import Decimal
@@ -134,6 +135,8 @@ def shown_value(col, text: str | None) -> str | None:
 def _gx():
     """The project's file data context (``expectations/``) and its pandas batch definition."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no network calls from a pipeline
+    # GX logs ~200 "Skipping registering function ..." lines at import: they would bury every task log.
+    logging.getLogger("great_expectations._docs_decorators").setLevel(logging.WARNING)
     import great_expectations as gx
 
     import town_industry.expectations  # noqa: F401  registers the custom expectations

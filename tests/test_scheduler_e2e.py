@@ -1,0 +1,244 @@
+"""End to end under the real scheduler: the stack of `make airflow` (PostgreSQL metadata DB,
+LocalExecutor, api-server, scheduler, dag-processor, triggerer) over a copy of the sample data.
+
+In order, against one stack: the DAGs parse; switching them on starts no run that can only fail; a past
+month triggered through the REST API is processed; a missing file waits (rescheduled) and fails at its
+deadline; a backfill of 2019-01..2020-12 for every source (one of them newest first, all at Airflow's
+default concurrency) while an analyst reads the published warehouse; the KPI DAG fires from the load
+events once the loads settle and drafts 2020H1 once; and the result equals `make run`'s on the same files.
+
+The slow set: `make test-e2e` (and `.ci/run`) runs it; `make test` does not.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import SAMPLE, fingerprint
+from town_industry.local_airflow import LocalAirflow
+from town_industry.schedule import delivery_deadline
+from town_industry.sources import declared_sources
+
+pytestmark = pytest.mark.e2e
+
+INGEST_DAGS = [f"ingest_{s.name}" for s in declared_sources()]
+KPI_DAG = "build_kpi_mart"
+FINISHED = {"success", "failed"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(what: str, predicate, timeout: float, interval: float = 3.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+class Workspace:
+    def __init__(self, root: Path):
+        self.data, self.warehouse, self.reports = root / "data", root / "wh" / "warehouse.duckdb", root / "reports"
+        self.published = self.warehouse.parent / "published" / self.warehouse.name
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> Workspace:
+    ws = Workspace(tmp_path_factory.mktemp("scheduler_e2e"))
+    shutil.copytree(SAMPLE, ws.data)
+    return ws
+
+
+@pytest.fixture(scope="module")
+def stack(workspace, tmp_path_factory):
+    env = {"DATA_DIR": str(workspace.data), "WAREHOUSE": str(workspace.warehouse),
+           "REPORTS_DIR": str(workspace.reports), "PERSON_ID_HMAC_KEY": os.environ["PERSON_ID_HMAC_KEY"],
+           # check for files and for settled loads every 15 s, not every hour / minute. (Not less: a
+           # rescheduled sensor's worker takes ~5 s to report the previous try, and a new try queued
+           # before that report is taken for a failure by Airflow 3.3's scheduler.)
+           "FILE_POKE_INTERVAL": "15", "KPI_SETTLE_INTERVAL": "15"}
+    airflow = LocalAirflow(tmp_path_factory.mktemp("airflow_home"), port=free_port(), pg_port=free_port(), env=env)
+    airflow.start(timeout=300)
+    try:
+        yield airflow
+    finally:
+        airflow.stop()
+
+
+def runs(stack, dag_id: str) -> list[dict]:
+    return stack.api("GET", f"dags/{dag_id}/dagRuns?limit=100&order_by=logical_date")["dag_runs"]
+
+
+def task_instance(stack, dag_id: str, run_id: str, task_id: str) -> dict:
+    return stack.api("GET", f"dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}")
+
+
+def wait_for_run(stack, dag_id: str, run_id: str, timeout: float = 300) -> dict:
+    return wait_until(f"{dag_id} {run_id} to finish", lambda: (
+        run if (run := stack.api("GET", f"dags/{dag_id}/dagRuns/{run_id}"))["state"] in FINISHED else None),
+        timeout)
+
+
+def published(workspace, sql: str, params=None):
+    con = duckdb.connect(str(workspace.published), read_only=True)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
+# ---- the tests, in the order a new office would go -----------------------------------------
+
+def test_dags_parse_on_a_scheduler_fit_metadata_db(stack):
+    assert stack.environment()["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql")
+    assert stack.environment()["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+    dag_ids = wait_until("the DAGs to be parsed", lambda: (
+        ids if set(INGEST_DAGS + [KPI_DAG]) <= (ids := {d["dag_id"] for d in stack.api("GET", "dags")["dags"]})
+        else None), timeout=180)
+    assert set(INGEST_DAGS + [KPI_DAG]) <= dag_ids
+    assert stack.api("GET", "importErrors")["total_entries"] == 0
+
+
+def test_switching_the_dags_on_starts_no_run_that_can_only_fail(stack):
+    for dag_id in INGEST_DAGS + [KPI_DAG]:
+        stack.api("PATCH", f"dags/{dag_id}", {"is_paused": False})
+    time.sleep(20)  # several scheduler loops
+    now = datetime.now(timezone.utc)
+    for dag_id in INGEST_DAGS:
+        for run in runs(stack, dag_id):
+            month = run["logical_date"][:7]
+            assert run["run_type"] == "scheduled" and delivery_deadline(month, 20) > now, run
+        dag = stack.api("GET", f"dags/{dag_id}")
+        assert dag["next_dagrun_data_interval_start"] is not None
+
+
+def test_a_past_month_triggered_through_the_rest_api_is_processed(stack, workspace):
+    run = stack.api("POST", "dags/ingest_investment_monthly/dagRuns", {"logical_date": "2020-07-01T00:00:00Z"})
+    assert run["data_interval_start"][:7] != "2020-07"  # Airflow 3: the interval of the trigger time
+    run = wait_for_run(stack, "ingest_investment_monthly", run["dag_run_id"])
+    assert run["state"] == "success"
+    assert published(workspace, "SELECT month, source FROM meta.current_files") == [("2020-07", "investment_monthly")]
+
+
+def test_a_missing_file_waits_cheaply_then_fails_at_its_deadline(stack):
+    month = (datetime.now(timezone.utc).replace(day=1) - timedelta(days=1)).strftime("%Y-%m")  # no file for it
+    due = datetime.now(timezone.utc) + timedelta(seconds=50)
+    days = (due - delivery_deadline(month, 0)).total_seconds() / 86400
+    stack.api("POST", "variables", {"key": "arrival_deadline_days",
+                                    "value": json.dumps({"employment_services": days})})
+    try:
+        run = stack.api("POST", "dags/ingest_employment_services/dagRuns", {"logical_date": f"{month}-01T00:00:00Z"})
+        run_id = run["dag_run_id"]
+        wait_until("the sensor to be rescheduled", lambda: task_instance(
+            stack, "ingest_employment_services", run_id, "wait_for_file")["state"] == "up_for_reschedule", 45, 1)
+        run = wait_for_run(stack, "ingest_employment_services", run_id, timeout=180)
+        assert run["state"] == "failed"
+        assert datetime.now(timezone.utc) >= due
+        sensor = task_instance(stack, "ingest_employment_services", run_id, "wait_for_file")
+        assert sensor["state"] == "failed"
+        assert task_instance(stack, "ingest_employment_services", run_id, "validate_file")["state"] == "upstream_failed"
+        log = stack.api("GET", f"dags/ingest_employment_services/dagRuns/{run_id}/taskInstances/wait_for_file/"
+                               f"logs/{sensor['try_number']}?full_content=true")
+        assert f"employment_services {month}: no file by the deadline" in json.dumps(log, ensure_ascii=False)
+    finally:
+        stack.api("DELETE", "variables/arrival_deadline_days")
+
+
+READER = textwrap.dedent("""
+    import sys, time, duckdb
+    path, stop = sys.argv[1], sys.argv[2]
+    held = duckdb.connect(path, read_only=True)   # an analyst's session left open throughout
+    opens = failures = 0
+    import os
+    while not os.path.exists(stop):
+        try:
+            con = duckdb.connect(path, read_only=True)
+            con.execute("SELECT count(*) FROM meta.file_loads").fetchone()
+            con.close()
+            opens += 1
+        except Exception as exc:
+            failures += 1
+            print("reader failed:", exc, file=sys.stderr)
+        time.sleep(0.2)
+    held.execute("SELECT count(*) FROM meta.file_loads").fetchone()
+    print(opens, failures)
+""")
+
+
+def test_backfill_of_every_source_while_an_analyst_reads(stack, workspace, tmp_path):
+    stop = tmp_path / "stop-reading"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(workspace.published), str(stop)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    started = time.monotonic()
+    for dag_id in INGEST_DAGS:
+        backwards = ["--run-backwards"] if dag_id == "ingest_enterprise_monthly" else []  # newest month first
+        stack.cli("backfill", "create", "--dag-id", dag_id, "--from-date", "2019-01-01", "--to-date", "2020-12-01",
+                  *backwards)
+
+    def ingest_done():
+        states = [r["state"] for d in INGEST_DAGS for r in runs(stack, d) if r["logical_date"] < "2021"]
+        return len(states) == 72 and all(s in FINISHED for s in states)
+
+    wait_until("the backfills to finish", ingest_done, timeout=1500, interval=5)
+    loaded = time.monotonic() - started
+    wait_until("the KPI DAG to finish after the last load", lambda: (
+        (last := runs(stack, KPI_DAG)) and all(r["state"] in FINISHED for r in last)
+        and published(workspace, "SELECT count(*) FROM meta.kpi_builds WHERE period = '2020H1'")[0][0] == 1),
+        timeout=600, interval=5)
+    stop.touch()
+    out, err = reader.communicate(timeout=60)
+    opens, failures = map(int, out.split())
+    print(f"\nbackfill of 72 source-months: {loaded:.0f} s ({loaded / 24:.1f} s per month of three sources); "
+          f"reader opened the published copy {opens} times, {failures} failures")
+
+    failed = [(d, r["dag_run_id"]) for d in INGEST_DAGS + [KPI_DAG] for r in runs(stack, d)
+              if r["state"] == "failed" and r["logical_date"] < "2021"]
+    assert failed == []
+    assert failures == 0 and opens > 50, err
+    assert published(workspace, "SELECT count(*) FROM meta.current_files")[0][0] == 72
+
+
+def test_the_kpi_dag_fired_from_the_loads_and_drafted_2020h1_once(stack):
+    kpi_runs = runs(stack, KPI_DAG)
+    assert kpi_runs and all(r["run_type"] == "asset_triggered" for r in kpi_runs)
+    assert all(r["state"] == "success" for r in kpi_runs)
+    drafted = []
+    for run in kpi_runs:
+        built = stack.api("GET", f"dags/{KPI_DAG}/dagRuns/{run['dag_run_id']}/taskInstances/build_kpis/"
+                                 f"xcomEntries/return_value")["value"]
+        built = json.loads(built) if isinstance(built, str) else built
+        drafted += built["built_half_years"]
+    assert drafted.count("2020H1") == 1, drafted
+
+
+def test_the_scheduler_gives_what_make_run_gives(stack, workspace, sample_pipeline):
+    assert fingerprint(workspace.warehouse) == fingerprint(sample_pipeline.warehouse)
+
+    def findings(path):
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            return sorted(con.execute("SELECT * EXCLUDE (recorded_at) FROM meta.dq_issues").fetchall(), key=repr)
+        finally:
+            con.close()
+
+    assert findings(workspace.published) == findings(sample_pipeline.warehouse)
+    name = "2020H1/industrial_economy_report_2020H1.md"
+    assert (workspace.reports / name).read_text(encoding="utf-8") == (sample_pipeline.reports / name).read_text(
+        encoding="utf-8")
