@@ -22,7 +22,7 @@ export GX_ANALYTICS_ENABLED := false
 export PYTHONWARNINGS ?= ignore
 export PYTHONPATH := $(CURDIR)/plugins
 
-.PHONY: demo run report test install fonts airflow-home suites docs sample-data lock clean
+.PHONY: demo run report test test-e2e sql install fonts airflow-home airflow airflow-stop suites docs sample-data lock clean
 
 # The demo pseudonymises the sample ID numbers with a fixed, public key. Real runs need a secret key:
 # the Airflow variable person_id_hmac_key or the environment variable PERSON_ID_HMAC_KEY.
@@ -43,8 +43,15 @@ PERIOD ?= 2020H1
 report: install       ## (re)draft one half-year from the KPI mart into reports/<period>/
 	$(BIN)/python -m town_industry.report --period $(PERIOD) --warehouse $(WAREHOUSE)
 
-test: airflow-home
+test: airflow-home     ## the test suite (not the slow end-to-end set)
 	$(BIN)/python -m pytest
+
+test-e2e: airflow-home ## the slow set: the make airflow stack (PostgreSQL, scheduler) backfilling the sample data
+	$(BIN)/python -m pytest -m e2e -s
+
+Q ?=
+sql: install           ## SQL on the published warehouse (read-only): make sql, or make sql Q="FROM meta.current_files"
+	$(BIN)/python -m town_industry.sql_shell --warehouse $(WAREHOUSE) $(if $(Q),"$(Q)")
 
 install: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt constraints.txt | $(VENV)/.fonts
@@ -72,6 +79,27 @@ $(AIRFLOW_HOME)/.ready: $(VENV)/.installed
 	$(BIN)/airflow pools set duckdb_writer 1 "DuckDB allows one writer: every task that writes the warehouse" > /dev/null
 	touch $@
 
+# A local Airflow stack fit for the real scheduler, in .airflow/server (the SQLite home above stays for
+# make run / make test): PostgreSQL metadata DB, LocalExecutor, api-server, scheduler, dag-processor and
+# triggerer. Runs in the foreground and prints the UI address and the admin password; Ctrl-C or
+# `make airflow-stop` (from another terminal) stops everything. On the sample data the demo key is used
+# unless PERSON_ID_HMAC_KEY is set; other data needs the key (or the Airflow variable person_id_hmac_key).
+PORT ?= 8080
+PG_PORT ?= 5433
+airflow: install
+	@if [ -z "$$PERSON_ID_HMAC_KEY" ] && [ "$(realpath $(DATA_DIR))" = "$(realpath $(CURDIR)/include/data)" ]; then \
+		echo "!!! make airflow pseudonymises ID numbers with a FIXED DEMO KEY ($(DEMO_KEY))."; \
+		echo "!!! Never load real personal data this way: set a secret person_id_hmac_key instead."; \
+		export PERSON_ID_HMAC_KEY="$(DEMO_KEY)"; \
+	elif [ -z "$$PERSON_ID_HMAC_KEY" ]; then \
+		echo "Note: no PERSON_ID_HMAC_KEY: set the Airflow variable person_id_hmac_key before loading ID numbers."; \
+	fi; \
+	DATA_DIR=$(abspath $(DATA_DIR)) WAREHOUSE=$(abspath $(WAREHOUSE)) \
+		exec $(BIN)/python -m town_industry.local_airflow start --port $(PORT) --pg-port $(PG_PORT)
+
+airflow-stop: install
+	$(BIN)/python -m town_industry.local_airflow stop
+
 suites: install       ## regenerate expectations/suites/*.json from include/sources/*.yml
 	$(BIN)/python -m town_industry.suites
 
@@ -85,4 +113,5 @@ lock: install         ## re-pin every dependency after changing requirements.txt
 	$(BIN)/python -m pip freeze --exclude-editable > constraints.txt
 
 clean:
+	-test -x $(BIN)/python && $(BIN)/python -m town_industry.local_airflow stop
 	rm -rf build reports $(AIRFLOW_HOME)
