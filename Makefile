@@ -22,7 +22,7 @@ export GX_ANALYTICS_ENABLED := false
 export PYTHONWARNINGS ?= ignore
 export PYTHONPATH := $(CURDIR)/plugins
 
-.PHONY: demo run report test test-e2e sql install fonts airflow-home airflow airflow-stop suites docs sample-data lock clean
+.PHONY: demo run report test test-e2e sql install fonts airflow-home airflow airflow-stop backfill airflow-cli suites docs sample-data lock clean
 
 # The demo pseudonymises the sample ID numbers with a fixed, public key. Real runs need a secret key:
 # the Airflow variable person_id_hmac_key or the environment variable PERSON_ID_HMAC_KEY.
@@ -99,6 +99,13 @@ airflow: install
 
 airflow-stop: install
 	$(BIN)/python -m town_industry.local_airflow stop
+
+backfill: install      ## on the running make airflow stack: switch the DAGs on, backfill FROM..TO of every source (or SOURCES=)
+	$(BIN)/python -m town_industry.local_airflow backfill --from $(FROM) --to $(TO) --sources "$(SOURCES)"
+
+ARGS ?= dags list
+airflow-cli: install   ## the airflow command line against the running make airflow stack: make airflow-cli ARGS="dags list"
+	$(BIN)/python -m town_industry.local_airflow airflow $(ARGS)
 
 suites: install       ## regenerate expectations/suites/*.json from include/sources/*.yml
 	$(BIN)/python -m town_industry.suites

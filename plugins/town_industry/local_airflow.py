@@ -419,6 +419,10 @@ class LocalAirflow:
             # file does not block the other sources' loads.
             "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
             "AIRFLOW__CORE__PARALLELISM": "4",
+            # Workers come from a forkserver that has imported the heavy libraries once (see
+            # town_industry.worker_preload): a task process then starts without importing them.
+            "AIRFLOW__SCHEDULER__MP_START_METHOD": "forkserver",
+            "AIRFLOW__CORE__MP_FORKSERVER_PRELOAD": "town_industry.worker_preload",
             "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
             "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
@@ -827,21 +831,56 @@ def _start_foreground(stack: LocalAirflow, timeout: float) -> int:
     return code
 
 
+def _running_stack(home: Path, port: int, pg_port: int) -> LocalAirflow:
+    """The stack started in ``home`` (its ports are in its state file; the arguments only without one)."""
+    state = LocalAirflow(home)._read_state() or {}
+    return LocalAirflow(home, state.get("port", port), state.get("pg_port", pg_port))
+
+
+def backfill(stack: LocalAirflow, first: str, last: str, sources: list[str]) -> int:
+    """Switch the ingest DAGs and the KPI DAG on (a paused DAG's backfill never starts), then one
+    backfill per source for the months first..last."""
+    from town_industry.schedule import first_day
+    from town_industry.sources import declared_sources
+
+    names = sources or [s.name for s in declared_sources()]
+    for dag_id in [f"ingest_{n}" for n in names] + ["build_kpi_mart"]:
+        stack.cli("dags", "unpause", dag_id)
+    for name in names:
+        result = stack.cli("backfill", "create", "--dag-id", f"ingest_{name}", "--from-date",
+                           first_day(first).to_date_string(), "--to-date", first_day(last).to_date_string())
+        _say(f"ingest_{name}: backfill {first}..{last} created" + (f"\n{result.stdout.strip()}" if result.stdout else ""))
+    _say(f"Follow it in {stack.base_url} (each DAG's Backfills and Grid); the KPI DAG builds once the loads settle.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m town_industry.local_airflow",
                                      description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=["start", "stop"])
+    parser.add_argument("command", choices=["start", "stop", "backfill", "airflow"],
+                        help="backfill: every source's months --from..--to on the running stack; "
+                             "airflow: run the airflow command line against the running stack")
     parser.add_argument("--home", type=Path, default=DEFAULT_HOME)
     parser.add_argument("--port", type=int, default=8080, help="api-server (UI) port")
     parser.add_argument("--pg-port", type=int, default=5433, help="PostgreSQL port")
     parser.add_argument("--timeout", type=float, default=180, help="seconds to wait for health")
+    parser.add_argument("--from", dest="first", help="backfill: first data month, YYYY-MM")
+    parser.add_argument("--to", dest="last", help="backfill: last data month, YYYY-MM")
+    parser.add_argument("--sources", default="", help="backfill: comma-separated sources (default: all)")
+    parser.add_argument("args", nargs=argparse.REMAINDER, help="airflow: its arguments")
     args = parser.parse_args(argv)
     if args.command == "stop":
-        # The ports of the running stack are in its state file; --pg-port only matters without one.
-        state = LocalAirflow(args.home)._read_state() or {}
-        LocalAirflow(args.home, state.get("port", args.port), state.get("pg_port", args.pg_port)).stop()
+        _running_stack(args.home, args.port, args.pg_port).stop()
         _say("Stopped (or nothing was running).")
         return 0
+    if args.command == "backfill":
+        if not (args.first and args.last):
+            parser.error("backfill needs --from and --to")
+        return backfill(_running_stack(args.home, args.port, args.pg_port), args.first, args.last,
+                        [s for s in args.sources.split(",") if s])
+    if args.command == "airflow":
+        stack = _running_stack(args.home, args.port, args.pg_port)
+        return subprocess.call([str(AIRFLOW_BIN), *args.args], env=stack.environment(), cwd=stack.home)
     return _start_foreground(LocalAirflow(args.home, args.port, args.pg_port), args.timeout)
 
 
