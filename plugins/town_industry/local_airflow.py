@@ -808,6 +808,8 @@ def _raise_interrupt(signum, frame):
 
 def _start_foreground(stack: LocalAirflow, timeout: float) -> int:
     # SIGTERM (kill, a supervisor) and SIGHUP (the terminal closed) stop the stack exactly like Ctrl-C.
+    # SIGINT too, set explicitly: a shell starting us in the background leaves it ignored.
+    signal.signal(signal.SIGINT, _raise_interrupt)
     signal.signal(signal.SIGTERM, _raise_interrupt)
     signal.signal(signal.SIGHUP, _raise_interrupt)
     code = 0
@@ -847,9 +849,9 @@ def backfill(stack: LocalAirflow, first: str, last: str, sources: list[str]) -> 
     for dag_id in [f"ingest_{n}" for n in names] + ["build_kpi_mart"]:
         stack.cli("dags", "unpause", dag_id)
     for name in names:
-        result = stack.cli("backfill", "create", "--dag-id", f"ingest_{name}", "--from-date",
+        stack.cli("backfill", "create", "--dag-id", f"ingest_{name}", "--from-date",
                            first_day(first).to_date_string(), "--to-date", first_day(last).to_date_string())
-        _say(f"ingest_{name}: backfill {first}..{last} created" + (f"\n{result.stdout.strip()}" if result.stdout else ""))
+        _say(f"ingest_{name}: backfill {first}..{last} created")
     _say(f"Follow it in {stack.base_url} (each DAG's Backfills and Grid); the KPI DAG builds once the loads settle.")
     return 0
 
@@ -859,7 +861,7 @@ def main(argv: list[str] | None = None) -> int:
                                      description=__doc__.split("\n")[0])
     parser.add_argument("command", choices=["start", "stop", "backfill", "airflow"],
                         help="backfill: every source's months --from..--to on the running stack; "
-                             "airflow: run the airflow command line against the running stack")
+                             "airflow ARGS...: the airflow command line against the running stack")
     parser.add_argument("--home", type=Path, default=DEFAULT_HOME)
     parser.add_argument("--port", type=int, default=8080, help="api-server (UI) port")
     parser.add_argument("--pg-port", type=int, default=5433, help="PostgreSQL port")
@@ -867,7 +869,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--from", dest="first", help="backfill: first data month, YYYY-MM")
     parser.add_argument("--to", dest="last", help="backfill: last data month, YYYY-MM")
     parser.add_argument("--sources", default="", help="backfill: comma-separated sources (default: all)")
-    parser.add_argument("args", nargs=argparse.REMAINDER, help="airflow: its arguments")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["airflow"]:  # everything after it is the airflow command line's
+        stack = _running_stack(DEFAULT_HOME, 8080, 5433)
+        return subprocess.call([str(AIRFLOW_BIN), *argv[1:]], env=stack.environment(), cwd=stack.home)
     args = parser.parse_args(argv)
     if args.command == "stop":
         _running_stack(args.home, args.port, args.pg_port).stop()
@@ -878,9 +883,6 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("backfill needs --from and --to")
         return backfill(_running_stack(args.home, args.port, args.pg_port), args.first, args.last,
                         [s for s in args.sources.split(",") if s])
-    if args.command == "airflow":
-        stack = _running_stack(args.home, args.port, args.pg_port)
-        return subprocess.call([str(AIRFLOW_BIN), *args.args], env=stack.environment(), cwd=stack.home)
     return _start_foreground(LocalAirflow(args.home, args.port, args.pg_port), args.timeout)
 
 

@@ -18,7 +18,7 @@ def run(con: duckdb.DuckDBPyConnection, statement: str, out=sys.stdout) -> None:
     try:
         relation = con.sql(statement)
         if relation is not None:
-            out.write(relation.show(max_width=200, max_rows=200) or str(relation))
+            out.write(str(relation))
     except duckdb.Error as exc:
         out.write(f"Error: {exc}\n")
 
