@@ -155,3 +155,20 @@ def test_months_loaded_newest_first_give_the_findings_of_a_load_in_calendar_orde
     expected = findings(sample_pipeline.warehouse, sources)
     assert any(f[4] == "taxable_sales_swing_yoy" for f in expected)  # the comparison has something to compare
     assert findings(settings.warehouse_path(), sources) == expected
+
+
+def test_bi_tools_read_the_published_copy_through_sqlalchemy_while_a_writer_holds_the_warehouse(sample_pipeline):
+    """The README's URL for BI tools (duckdb-engine), used while the loads' own file is open for writing."""
+    import sqlalchemy
+
+    url = f"duckdb:///{settings.published_path(sample_pipeline.warehouse)}?access_mode=read_only"
+    writer = duckdb.connect(str(sample_pipeline.warehouse))  # a load in progress
+    try:
+        engine = sqlalchemy.create_engine(url)
+        with engine.connect() as con:
+            rows = con.execute(sqlalchemy.text(
+                "SELECT count(*) FROM mart.half_year_kpis WHERE period = '2020H1'")).scalar_one()
+        engine.dispose()
+    finally:
+        writer.close()
+    assert rows == 33
