@@ -136,8 +136,11 @@ def test_switching_the_dags_on_starts_no_run_that_can_only_fail(stack):
     now = datetime.now(timezone.utc)
     for dag_id in INGEST_DAGS:
         for run in runs(stack, dag_id):
+            # In the first 20 days of a month the month before may still deliver: its run is right.
             month = run["logical_date"][:7]
             assert run["run_type"] == "scheduled" and delivery_deadline(month, 20) > now, run
+            # It would wait for a file the sample does not have and hold the DAG's one active run.
+            stack.api("DELETE", f"dags/{dag_id}/dagRuns/{run['dag_run_id']}")
         dag = stack.api("GET", f"dags/{dag_id}")
         assert dag["next_dagrun_data_interval_start"] is not None
 
