@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from airflow.providers.standard.sensors.python import PythonSensor
-from airflow.sdk import DAG, Asset, AssetAny, task
+from airflow.sdk import DAG, Asset, AssetAny, Param, task
 
 from town_industry import kpi_tasks, settings
 from town_industry.kpis import catalogue
@@ -30,6 +30,9 @@ with DAG(
     catchup=False,
     max_active_runs=1,
     tags=["kpi", "report"],
+    params={"wait_for_loads": Param(True, type="boolean",
+                                    description="Wait until no ingest load is queued or running before building "
+                                                "(make run turns it off: it builds after its own loads).")},
     default_args={"owner": "economic-development-office", "retries": 1, "retry_delay": timedelta(minutes=2)},
 ):
     wait_for_loads = PythonSensor(

@@ -172,3 +172,16 @@ def test_bi_tools_read_the_published_copy_through_sqlalchemy_while_a_writer_hold
     finally:
         writer.close()
     assert rows == 33
+
+
+# ---- defect 8: the KPI DAG waits for the loads to settle; make run does not wait --------------
+
+def test_the_kpi_dag_waits_for_loads_unless_told_not_to():
+    from town_industry import kpi_tasks
+    from town_industry.run_months import KPI_DAG, dag_bag
+
+    dag = dag_bag().dags[KPI_DAG]
+    assert dag.params["wait_for_loads"] is True  # scheduled (asset-triggered) runs wait
+    assert dag.get_task("wait_for_loads").mode == "reschedule"  # and hold no worker slot while waiting
+    # make run builds after its own loads: no question to Airflow's metadata at all (ti=None is not used)
+    assert kpi_tasks.loads_settled(ti=None, params={"wait_for_loads": False}) is True
