@@ -7,7 +7,7 @@ import pytest
 from town_industry import kpi_docs, kpis
 from town_industry.settings import WRITER_POOL
 
-# ../shared/spec/KPIS.md: every kpi_code with its unit, and the monthly ones
+# The customer's KPI list: every kpi_code with its unit, and the monthly ones
 SPEC_UNITS = {
     "above_scale_enterprises": "家", "taxable_sales": "万元", "taxable_sales_yoy_pct": "%", "gross_output": "万元",
     "gross_output_yoy_pct": "%", "high_tech_output": "万元", "high_tech_output_yoy_pct": "%",

@@ -1,8 +1,8 @@
 """Acceptance: the whole pipeline over the shipped sample data reproduces the seed report.
 
 One real run (conftest's sample_pipeline: all sources, 2019-01..2020-12, through the DagBag and
-dag.test(), then the KPI DAG) into a temporary warehouse; then every row of ../shared/spec/SEED_TARGETS.md is checked against
-mart.half_year_kpis / mart.monthly_kpis, and the drafted 2020H1 Markdown must print the seed's figures.
+dag.test(), then the KPI DAG) into a temporary warehouse; then every seed target (the real 2020H1
+report's figures, SEED_TARGETS below) is checked against mart.half_year_kpis / mart.monthly_kpis, and the drafted 2020H1 Markdown must print the seed's figures.
 """
 from __future__ import annotations
 
