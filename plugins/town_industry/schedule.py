@@ -42,7 +42,7 @@ def first_day(month: str) -> DateTime:
     return DateTime(year, mon, 1, tzinfo=UTC)
 
 
-def delivery_deadline(month: str, deadline_days: int) -> DateTime:
+def delivery_deadline(month: str, deadline_days: float) -> DateTime:
     """When the month's file is due: the end of the month plus the source's arrival_deadline_days."""
     return next_month(first_day(month)) + timedelta(days=deadline_days)
 
@@ -58,19 +58,19 @@ class DataMonthTimetable(Timetable):
 
     description = "monthly, after the month ends"
 
-    def __init__(self, deadline_days: int = 0):
+    def __init__(self, deadline_days: float = 0):
         self.deadline_days = deadline_days
 
     @property
     def summary(self) -> str:
-        return f"monthly (file due {self.deadline_days} days after the month)"
+        return f"monthly (file due {self.deadline_days:g} days after the month)"
 
     def serialize(self) -> dict[str, Any]:
         return {"deadline_days": self.deadline_days}
 
     @classmethod
     def deserialize(cls, data: dict[str, Any]) -> Timetable:
-        return cls(int(data["deadline_days"]))
+        return cls(float(data["deadline_days"]))  # declarations may give fractions of a day
 
     def infer_manual_data_interval(self, *, run_after: DateTime) -> DataInterval:
         end = month_start(run_after)  # the latest complete month
