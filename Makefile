@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine with Python 3.11 and make:
 #   make demo   install what is missing, run the pipeline on the sample data, draft the 2020H1 report
-#   make test   the whole test suite
+#   make test   the whole test suite (make test-fast: the unit tests only)
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := $(CURDIR)/.venv
@@ -20,9 +20,10 @@ export AIRFLOW__LOGGING__LOGGING_LEVEL ?= ERROR
 export GX_ANALYTICS_ENABLED := false
 # Library deprecation chatter would bury the run summaries.
 export PYTHONWARNINGS ?= ignore
-export PYTHONPATH := $(CURDIR)/plugins
+# The one command line (src/town_industry/cli/main.py), installed into the virtualenv by `make install`.
+CLI := $(BIN)/town-industry
 
-.PHONY: demo run report test test-e2e sql install fonts airflow-home airflow airflow-stop backfill airflow-cli suites docs sample-data lock clean
+.PHONY: demo run report summary test test-fast test-e2e sql install fonts airflow-home airflow airflow-stop backfill airflow-cli suites docs sample-data lock clean
 
 # The demo pseudonymises the sample ID numbers with a fixed, public key. Real runs need a secret key:
 # the Airflow variable person_id_hmac_key or the environment variable PERSON_ID_HMAC_KEY.
@@ -33,31 +34,39 @@ demo: airflow-home
 	@echo "!!! Never load real personal data this way: set a secret person_id_hmac_key instead."
 	PERSON_ID_HMAC_KEY=$(DEMO_KEY) $(MAKE) --no-print-directory run FROM=2019-01 TO=2020-12 SOURCES= \
 		DATA_DIR=$(CURDIR)/include/data WAREHOUSE=$(CURDIR)/build/warehouse.duckdb
-	$(BIN)/python -m town_industry.summary --warehouse $(CURDIR)/build/warehouse.duckdb
+	$(CLI) summary --warehouse $(CURDIR)/build/warehouse.duckdb
 	@$(MAKE) --no-print-directory report PERIOD=2020H1 WAREHOUSE=$(CURDIR)/build/warehouse.duckdb
 
 run: airflow-home
-	$(BIN)/python -m town_industry.run_months --from $(FROM) --to $(TO) --data-dir $(DATA_DIR) --warehouse $(WAREHOUSE) --sources "$(SOURCES)"
+	$(CLI) run --from $(FROM) --to $(TO) --data-dir $(DATA_DIR) --warehouse $(WAREHOUSE) --sources "$(SOURCES)"
 
 PERIOD ?= 2020H1
 report: install       ## (re)draft one half-year from the KPI mart into reports/<period>/
-	$(BIN)/python -m town_industry.report --period $(PERIOD) --warehouse $(WAREHOUSE)
+	$(CLI) report --period $(PERIOD) --warehouse $(WAREHOUSE)
 
-test: airflow-home     ## the test suite (not the slow end-to-end set)
+summary: install      ## what the warehouse holds (tables, files by source and status, warnings)
+	$(CLI) summary --warehouse $(WAREHOUSE)
+
+test: airflow-home     ## everything: unit tests, the DAG runs (dag.test), the make airflow stack end to end
 	$(BIN)/python -m pytest
 
-test-e2e: airflow-home ## the slow set: the make airflow stack (PostgreSQL, scheduler) backfilling the sample data
+test-fast: airflow-home ## the unit tests only (no DAG runs, no scheduler): seconds, for the edit-test loop
+	$(BIN)/python -m pytest -m "not integration and not e2e"
+
+test-e2e: airflow-home ## the slow set alone: the make airflow stack (PostgreSQL, scheduler) backfilling the sample data
 	$(BIN)/python -m pytest -m e2e -s
 
 Q ?=
 sql: install           ## SQL on the published warehouse (read-only): make sql, or make sql Q="FROM meta.current_files"
-	$(BIN)/python -m town_industry.sql_shell --warehouse $(WAREHOUSE) $(if $(Q),"$(Q)")
+	$(CLI) sql --warehouse $(WAREHOUSE) $(if $(Q),"$(Q)")
 
 install: $(VENV)/.installed
-$(VENV)/.installed: requirements.txt constraints.txt | $(VENV)/.fonts
+$(VENV)/.installed: requirements.txt constraints.txt pyproject.toml | $(VENV)/.fonts
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints.txt
+	# the project itself (src/town_industry), editable: its dependencies are the pinned ones above
+	$(BIN)/python -m pip install --quiet --no-build-isolation --no-deps -e .
 	touch $@
 
 # The report's charts and Word draft are in Chinese: without a font with Chinese glyphs they show boxes.
@@ -95,30 +104,30 @@ airflow: install
 		echo "Note: no PERSON_ID_HMAC_KEY: set the Airflow variable person_id_hmac_key before loading ID numbers."; \
 	fi; \
 	DATA_DIR=$(abspath $(DATA_DIR)) WAREHOUSE=$(abspath $(WAREHOUSE)) \
-		exec $(BIN)/python -m town_industry.local_airflow start --port $(PORT) --pg-port $(PG_PORT)
+		exec $(CLI) airflow start --port $(PORT) --pg-port $(PG_PORT)
 
 airflow-stop: install
-	$(BIN)/python -m town_industry.local_airflow stop
+	$(CLI) airflow stop
 
 backfill: install      ## on the running make airflow stack: switch the DAGs on, backfill FROM..TO of every source (or SOURCES=)
-	$(BIN)/python -m town_industry.local_airflow backfill --from $(FROM) --to $(TO) --sources "$(SOURCES)"
+	$(CLI) airflow backfill --from $(FROM) --to $(TO) --sources "$(SOURCES)"
 
 ARGS ?= dags list
 airflow-cli: install   ## the airflow command line against the running make airflow stack: make airflow-cli ARGS="dags list"
-	$(BIN)/python -m town_industry.local_airflow airflow $(ARGS)
+	$(CLI) airflow cli $(ARGS)
 
 suites: install       ## regenerate expectations/suites/*.json from include/sources/*.yml
-	$(BIN)/python -m town_industry.suites
+	$(CLI) suites
 
 docs: install         ## regenerate docs/kpi_catalogue.md from include/kpis.yml
-	$(BIN)/python -m town_industry.kpi_docs
+	$(CLI) docs
 
 sample-data: install  ## regenerate include/data/ (deterministic)
 	$(BIN)/python include/generate_sample_data.py
 
 lock: install         ## re-pin every dependency after changing requirements.txt
-	$(BIN)/python -m pip freeze --exclude-editable > constraints.txt
+	$(BIN)/python -m pip freeze --all --exclude-editable | grep -v "^pip==" > constraints.txt
 
 clean:
-	-test -x $(BIN)/python && $(BIN)/python -m town_industry.local_airflow stop
+	-test -x $(CLI) && $(CLI) airflow stop
 	rm -rf build reports $(AIRFLOW_HOME)

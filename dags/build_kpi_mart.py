@@ -5,7 +5,7 @@ Scheduled on the warehouse assets the ingestion DAGs update (any one of them), n
     wait_for_loads  ->  build_kpis  ->  draft_reports
     (until no ingest     (writer pool: recompute the     (reads the published copy:
      load is queued       complete periods whose files    reports/<period>/ in Markdown
-     or running)          changed; see kpis.py)           and Word for each half-year rebuilt)
+     or running)          changed; marts/kpis.py)           and Word for each half-year rebuilt)
 
 A half-year is built once all six of its months are loaded for every core source, and rebuilt when
 any file it depends on is revised. Runs with nothing new to build finish at once.
@@ -17,8 +17,9 @@ from datetime import datetime, timedelta
 from airflow.providers.standard.sensors.python import PythonSensor
 from airflow.sdk import DAG, Asset, AssetAny, Param, task
 
-from town_industry import kpi_tasks, settings
-from town_industry.kpis import catalogue
+from town_industry import settings
+from town_industry.contracts.kpis import catalogue
+from town_industry.orchestration import kpi_tasks
 from town_industry.settings import WRITER_POOL
 
 with DAG(

@@ -18,10 +18,12 @@ from datetime import datetime, timedelta
 from airflow.providers.standard.sensors.python import PythonSensor
 from airflow.sdk import DAG, Asset, task
 
-from town_industry import settings, tasks
-from town_industry.schedule import DataMonthTimetable, run_month
+from town_industry import settings
+from town_industry.contracts.sources import declared_sources
+from town_industry.orchestration import ingest_tasks as tasks
+from town_industry.orchestration.timetable import DataMonthTimetable
+from town_industry.periods import run_month
 from town_industry.settings import WRITER_POOL
-from town_industry.sources import declared_sources
 
 for source in declared_sources():
     with DAG(

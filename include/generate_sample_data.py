@@ -35,7 +35,7 @@ from pathlib import Path
 
 SCRIPT_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(SCRIPT_DIR.parent / "plugins"))
-from town_industry.codes import (  # noqa: E402
+from town_industry.contracts.codes import (  # noqa: E402
     USCC_CHARSET, id_check_char, is_valid_id_number, is_valid_uscc, uscc_check_char)
 
 SEED = 20200716  # the day the seed report was given; any fixed value would do

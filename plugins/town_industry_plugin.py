@@ -1,10 +1,10 @@
 """Airflow plugin: registers the project's timetable so the scheduler can (de)serialise the ingest DAGs.
 
-The logic lives in the ``town_industry`` package (ignored by the plugin loader, see .airflowignore).
+The logic lives in the installed ``town_industry`` package (``src/``).
 """
 from airflow.plugins_manager import AirflowPlugin
 
-from town_industry.schedule import DataMonthTimetable
+from town_industry.orchestration.timetable import DataMonthTimetable
 
 
 class TownIndustryPlugin(AirflowPlugin):

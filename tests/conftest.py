@@ -78,7 +78,7 @@ class SampleRun:
 def sample_pipeline(tmp_path_factory) -> SampleRun:
     """The real pipeline (every source, 2019-01..2020-12, then the KPI DAG) over a copy of the shipped
     sample data, once per test session. Tests only read what it wrote."""
-    from town_industry.run_months import run
+    from town_industry.cli.run import run
 
     root = tmp_path_factory.mktemp("sample_pipeline")
     shutil.copytree(SAMPLE, root / "data")
@@ -102,7 +102,7 @@ def sample_pipeline(tmp_path_factory) -> SampleRun:
 @pytest.fixture(scope="session")
 def ingest_dags():
     """The ingestion DAGs, parsed once per test session by a real DagBag."""
-    from town_industry.run_months import load_dags
+    from town_industry.cli.run import load_dags
 
     return load_dags()
 
@@ -144,7 +144,7 @@ def source_dir(workspace, request):
 
 def run_source(source: str, first: str, last: str | None = None) -> bool:
     """Real DAG runs of one source for the months first..last (the path `make run` takes)."""
-    from town_industry.run_months import run
+    from town_industry.cli.run import run
 
     return run(first, last or first, echo=lambda _: None, sources=[source], build_kpis=False)
 

@@ -8,7 +8,7 @@ import warnings
 import pytest
 from matplotlib import font_manager
 
-from town_industry import charts
+from town_industry.report import charts
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MONTHS = [f"2020-{m:02d}" for m in range(1, 7)]

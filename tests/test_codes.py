@@ -1,8 +1,8 @@
 import pytest
 
-from town_industry.codes import (id_check_char, is_valid_id_number, is_valid_uscc, mask_id_number,
+from town_industry.contracts.codes import (id_check_char, is_valid_id_number, is_valid_uscc, mask_id_number,
                                  uscc_check_char)
-from town_industry.industry import is_high_tech_manufacturing, is_valid_industry_class
+from town_industry.contracts.industry import is_high_tech_manufacturing, is_valid_industry_class
 
 
 @pytest.mark.parametrize("code", ["91110108551385082Q", "91110000600037341L"])

@@ -1,6 +1,6 @@
 """DAG integrity: the real DagBag parses dags/ cleanly and every DAG follows the house rules."""
 from town_industry.settings import WRITER_POOL
-from town_industry.sources import declared_sources
+from town_industry.contracts.sources import declared_sources
 
 
 def test_one_ingest_dag_per_declared_source(ingest_dags):

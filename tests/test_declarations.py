@@ -7,12 +7,12 @@ import textwrap
 import pandas as pd
 import pytest
 
-from town_industry.codes import id_check_char
-from town_industry.personal import pseudonym
-from town_industry.readers import read_file
-from town_industry.sources import parse_source
-from town_industry.suites import build_suite
-from town_industry.validation import validate_table
+from town_industry.contracts.codes import id_check_char
+from town_industry.ingest.personal import pseudonym
+from town_industry.ingest.readers import read_file
+from town_industry.contracts.sources import parse_source
+from town_industry.ingest.suites import build_suite
+from town_industry.ingest.validation import validate_table
 
 BODY = "32061219900101123"
 PERSON = BODY + id_check_char(BODY)
@@ -45,7 +45,7 @@ def suite_context(source, monkeypatch):
     """Register the generated suite in the GX file context for this test only (not written to disk)."""
     import great_expectations as gx
 
-    from town_industry.validation import _gx
+    from town_industry.ingest.validation import _gx
 
     context, _ = _gx()
     suite = gx.ExpectationSuite(**build_suite(source))
@@ -88,7 +88,7 @@ def test_pseudonyms_are_keyed_and_stable():
 def test_landing_batch_holds_pseudonyms_only(tmp_path, source, suite_context, monkeypatch):
     import duckdb
 
-    from town_industry.landing import write_batch
+    from town_industry.ingest.landing import write_batch
 
     monkeypatch.setenv("PERSON_ID_HMAC_KEY", "test-key")
     _, frame, findings = findings_for(tmp_path, source, [

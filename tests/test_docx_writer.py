@@ -10,8 +10,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, Twips
 
-from town_industry import docx_writer
-from town_industry.docx_writer import inline_runs, join_lines, markdown_to_docx
+from town_industry.report import docx as docx_writer
+from town_industry.report.docx import inline_runs, join_lines, markdown_to_docx
 
 # a 1x1 red PNG
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108020000009077"

@@ -11,8 +11,8 @@ import pytest
 from conftest import (assert_rejected, cell_setter, check_revision_rejected, fingerprint,
                       run_source, write_csv_rows)
 from town_industry import settings
-from town_industry.codes import id_check_char
-from town_industry.run_months import run
+from town_industry.contracts.codes import id_check_char
+from town_industry.cli.run import run
 
 SOURCE = "employment_services"
 HEADER = ["统计年月", "业务编号", "办理日期", "业务类型", "身份证号", "姓名", "金额(元)", "岗位数"]

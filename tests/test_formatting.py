@@ -1,7 +1,7 @@
 """Figures as the draft writes them (KPIS.md, "How figures are written in a report draft")."""
 import pytest
 
-from town_industry import formatting
+from town_industry.report import formatting
 
 
 @pytest.mark.parametrize("wan_yuan, text", [

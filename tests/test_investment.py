@@ -8,7 +8,7 @@ import pytest
 
 from conftest import cell_setter, check_revision_rejected, run_source, write_csv_rows
 from town_industry import settings
-from town_industry.run_months import run
+from town_industry.cli.run import run
 
 SOURCE = "investment_monthly"
 HEADER = ["统计年月", "项目代码", "项目名称", "项目单位统一社会信用代码", "行业代码", "建设性质", "计划总投资(万元)",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from town_industry import kpi_docs, kpis
+from town_industry.cli import docs as kpi_docs
+from town_industry.contracts import kpis
 from town_industry.settings import WRITER_POOL
 
 # The customer's KPI list: every kpi_code with its unit, and the monthly ones
@@ -57,7 +58,7 @@ def test_a_bad_declaration_is_refused(tmp_path):
 
 
 def test_kpi_dag_runs_on_the_core_sources_loads(ingest_dags):
-    from town_industry.run_months import KPI_DAG, dag_bag
+    from town_industry.cli.run import KPI_DAG, dag_bag
 
     dag = dag_bag().dags[KPI_DAG]
     condition = dag.timetable.asset_condition
@@ -80,7 +81,7 @@ def test_a_load_records_the_asset_event_the_kpi_dag_is_scheduled_on(workspace, i
     from airflow.utils.session import create_session
 
     from conftest import copy_sample, run_source
-    from town_industry.run_months import KPI_DAG, dag_bag
+    from town_industry.cli.run import KPI_DAG, dag_bag
 
     started = datetime.now(timezone.utc)
     copy_sample(workspace, "enterprise_monthly", "2020-05")

@@ -4,7 +4,7 @@ Each case is built where a naive query goes wrong (comparable basis, the 500ä¸‡å
 latest attributes up to the period's end, distinct persons, the turnaround month and the run of
 positive months), and the comments give the hand calculation and the naive answer it must not be.
 Rows go into the real staging tables of a real DuckDB file; the real models (dims, facts) are built
-from them with the declared SQL, then the KPI SQL of include/kpis.yml runs on them.
+from them with the declared SQL, then the KPI SQL of include/mart.yml runs on them.
 """
 from __future__ import annotations
 
@@ -14,10 +14,20 @@ from datetime import date
 import duckdb
 import pytest
 
-from town_industry import kpis, warehouse
-from town_industry.sources import declared_sources, get_source
+from town_industry import periods
+from town_industry.contracts.kpis import catalogue
+from town_industry.db import transaction
+from town_industry.marts import kpis as mart
+from town_industry.warehouse.meta import LoadRecord, record
+from town_industry.warehouse.models import build_models
+from town_industry.warehouse.schema import ensure_schema
+from town_industry.contracts.sources import declared_sources, get_source
 
 CORE = ("enterprise_monthly", "investment_monthly", "employment_services")
+
+
+def half_year_values(con, period: str) -> dict:
+    return dict(con.execute("SELECT kpi_code, value FROM mart.half_year_kpis WHERE period = ?", [period]).fetchall())
 
 
 class HandMade:
@@ -25,7 +35,7 @@ class HandMade:
 
     def __init__(self, path):
         self.con = duckdb.connect(str(path))
-        warehouse.ensure_schema(self.con, declared_sources())
+        ensure_schema(self.con, declared_sources())
         self.version = 0
 
     def load(self, source_name: str, month: str, rows: list[dict]) -> None:
@@ -33,22 +43,22 @@ class HandMade:
         source = get_source(source_name)
         self.version += 1
         sha = hashlib.sha256(f"{source_name}{month}{self.version}".encode()).hexdigest()
-        params = warehouse.month_params(month)
-        with warehouse.transaction(self.con):
+        params = periods.sql_params(month)
+        with transaction(self.con):
             self.con.execute(f"DELETE FROM {source.staging_table} WHERE stat_month = ?", [params["month"]])
             for i, row in enumerate(rows, start=2):
                 row = {"stat_month": params["month"], "_row": i, "_file_sha256": sha, **row}
                 columns = ", ".join(row)
                 self.con.execute(f"INSERT INTO {source.staging_table} ({columns}) VALUES "
                                  f"({', '.join('?' * len(row))})", list(row.values()))
-            warehouse.build_models(self.con, source, month)
-            warehouse.record(self.con, warehouse.LoadRecord(source_name, month, f"/hand/{month}", sha, "loaded",
+            build_models(self.con, source, month)
+            record(self.con, LoadRecord(source_name, month, f"/hand/{month}", sha, "loaded",
                                                             len(rows)), [])
 
     def kpi(self, code: str, period: str):
-        kpis.ensure_mart(self.con)
-        value, members = kpis.compute(self.con, kpis.catalogue().get(code), period)
-        return (value, sorted(m[1] for m in members)) if members or kpis.catalogue().get(code).counts_members \
+        mart.ensure_mart(self.con)
+        value, members = mart.compute(self.con, catalogue().get(code), period)
+        return (value, sorted(m[1] for m in members)) if members or catalogue().get(code).counts_members \
             else value
 
 
@@ -229,39 +239,39 @@ def _load_all_core(hand, months, sales=100):
 
 
 def test_build_waits_for_all_six_months_of_every_core_source(hand):
-    h1 = kpis.half_year_months("2020H1")
+    h1 = periods.half_year_months("2020H1")
     _load_all_core(hand, h1[:5])
     hand.load("enterprise_monthly", "2020-06", [enterprise("A", 100)])
     hand.load("investment_monthly", "2020-06", [project("P2", 600, 10)])  # employment's June is missing
-    built = kpis.build_mart(hand.con)
+    built = mart.build_mart(hand.con)
     assert built["complete_half_years"] == []
     assert built["built_months"] == h1[:5]
     assert hand.con.execute("SELECT count(*) FROM mart.half_year_kpis").fetchone()[0] == 0
 
     hand.load("employment_services", "2020-06", [service("c6", "employment_certificate", "p1", day=date(2020, 6, 1))])
-    built = kpis.build_mart(hand.con)
+    built = mart.build_mart(hand.con)
     assert built["built_half_years"] == ["2020H1"] and built["built_months"] == ["2020-06"]
     rows = dict(hand.con.execute("SELECT kpi_code, unit FROM mart.half_year_kpis WHERE period = '2020H1'").fetchall())
-    assert rows == {k.code: k.unit for k in kpis.catalogue().for_grain("half_year")}  # every KPI, its unit
-    assert kpis.half_year_values(hand.con, "2020H1")["taxable_sales"] == 600
-    assert kpis.half_year_values(hand.con, "2020H1")["employment_certificates"] == 6
+    assert rows == {k.code: k.unit for k in catalogue().for_grain("half_year")}  # every KPI, its unit
+    assert half_year_values(hand.con, "2020H1")["taxable_sales"] == 600
+    assert half_year_values(hand.con, "2020H1")["employment_certificates"] == 6
     monthly = hand.con.execute("SELECT count(*), count(DISTINCT month) FROM mart.monthly_kpis").fetchone()
-    assert monthly == (6 * len(kpis.catalogue().for_grain("month")), 6)
+    assert monthly == (6 * len(catalogue().for_grain("month")), 6)
 
 
 def test_build_recomputes_exactly_the_periods_a_revision_touches(hand):
-    _load_all_core(hand, kpis.half_year_months("2020H1") + kpis.half_year_months("2020H2"))
-    first = kpis.build_mart(hand.con)
+    _load_all_core(hand, periods.half_year_months("2020H1") + periods.half_year_months("2020H2"))
+    first = mart.build_mart(hand.con)
     assert first["built_half_years"] == ["2020H1", "2020H2"]
-    assert kpis.build_mart(hand.con)["built_half_years"] == []  # nothing changed: nothing rebuilt
+    assert mart.build_mart(hand.con)["built_half_years"] == []  # nothing changed: nothing rebuilt
 
     hand.load("enterprise_monthly", "2020-04", [enterprise("A", 160)])  # a revised April
-    built = kpis.build_mart(hand.con)
+    built = mart.build_mart(hand.con)
     # April's own half-year and every later period (growth and runs of months look back)
     assert built["built_half_years"] == ["2020H1", "2020H2"]
     assert built["built_months"] == ["2020-04", "2020-05", "2020-06", "2020-07", "2020-08", "2020-09",
                                      "2020-10", "2020-11", "2020-12"]
-    assert kpis.half_year_values(hand.con, "2020H1")["taxable_sales"] == 660
+    assert half_year_values(hand.con, "2020H1")["taxable_sales"] == 660
 
     hand.load("enterprise_monthly", "2020-10", [enterprise("A", 90)])  # a revision in H2 leaves H1 alone
-    assert kpis.build_mart(hand.con)["built_half_years"] == ["2020H2"]
+    assert mart.build_mart(hand.con)["built_half_years"] == ["2020H2"]

@@ -31,7 +31,7 @@ def stack_processes(home) -> list[psutil.Process]:
 
 
 def start_foreground(home) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "town_industry.local_airflow", "start", "--home", str(home),
+    proc = subprocess.Popen([sys.executable, "-m", "town_industry", "airflow", "start", "--home", str(home),
                              "--port", str(free_port()), "--pg-port", str(free_port())],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     for line in proc.stdout:
@@ -56,7 +56,7 @@ def test_ctrl_c_and_airflow_stop_leave_no_process(tmp_path_factory):
     assert all_gone(home) == []
 
     proc = start_foreground(home)  # the same home again: the cluster and secrets are reused
-    subprocess.run([sys.executable, "-m", "town_industry.local_airflow", "stop", "--home", str(home)],
+    subprocess.run([sys.executable, "-m", "town_industry", "airflow", "stop", "--home", str(home)],
                    check=True, timeout=120)  # what make airflow-stop runs
     assert proc.wait(timeout=120) == 0
     assert all_gone(home) == []

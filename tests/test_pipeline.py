@@ -13,7 +13,7 @@ import pytest
 
 from conftest import ROOT, SAMPLE, copy_sample, fingerprint, read_csv_rows, write_csv_rows
 from town_industry import settings
-from town_industry.run_months import run
+from town_industry.cli.run import run
 
 SOURCE = "enterprise_monthly"
 

@@ -5,10 +5,10 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook
 
-from town_industry.parsing import parse_boolean, parse_date, parse_decimal, parse_month, parse_series
-from town_industry.readers import FileRejected, read_file
-from town_industry.sources import get_source
-from town_industry.validation import parse_cells
+from town_industry.ingest.parsing import parse_boolean, parse_date, parse_decimal, parse_month, parse_series
+from town_industry.ingest.readers import FileRejected, read_file
+from town_industry.contracts.sources import get_source
+from town_industry.ingest.validation import parse_cells
 
 SOURCE = get_source("enterprise_monthly")
 HEADER_ZH = ["统计年月", "统一社会信用代码", "企业名称", "行业代码", "是否规上", "工业总产值(千元)",
@@ -50,7 +50,7 @@ def test_numbers_are_exact_decimals():
 def test_empty_markers_and_unparseable_mask():
     import pandas as pd
 
-    from town_industry.parsing import clean_cell
+    from town_industry.ingest.parsing import clean_cell
 
     cells = pd.Series([clean_cell(v) for v in ["—", " 7 ", "/", "-", "x", None]], dtype=object)
     values, bad = parse_series(cells, "integer")

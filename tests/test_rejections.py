@@ -10,7 +10,7 @@ import pytest
 from conftest import (assert_rejected, cell_setter, copy_sample, fingerprint, read_csv_rows, rejection_outcome,
                       write_csv_rows)
 from town_industry import settings
-from town_industry.run_months import run
+from town_industry.cli.run import run
 
 SOURCE = "enterprise_monthly"
 MONTH = "2020-01"

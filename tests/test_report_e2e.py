@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from conftest import SAMPLE
-from town_industry import kpis
+from town_industry.contracts import kpis
 
 # SEED_TARGETS.md: kpi_code -> accepted interval [low, high) of the 2020H1 value
 SEED_TARGETS = {
@@ -55,7 +55,8 @@ SEED_PROJECTS = ["中森新材料", "浩诚门窗制造", "东社居商业综合
 
 def half_year(warehouse: Path, period: str) -> dict:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        return kpis.half_year_values(con, period)
+        return dict(con.execute("SELECT kpi_code, value FROM mart.half_year_kpis WHERE period = ?",
+                                [period]).fetchall())
 
 
 def test_every_seed_target_in_the_mart(sample_pipeline):
@@ -130,7 +131,7 @@ def test_a_revised_month_rebuilds_its_half_year_and_redrafts_it(sample_pipeline,
     """Through the real DAGs: a revised June investment file reloads June, the KPI DAG rebuilds 2020H1
     (and the periods after it) but not 2019, and the 2020H1 draft is rewritten with the new figure."""
     from conftest import read_csv_rows, write_csv_rows
-    from town_industry.run_months import run
+    from town_industry.cli.run import run
 
     warehouse, reports = sample_pipeline.warehouse, sample_pipeline.reports
     shutil.copytree(SAMPLE, tmp_path / "data")
@@ -162,10 +163,10 @@ def test_a_revised_month_rebuilds_its_half_year_and_redrafts_it(sample_pipeline,
 
 
 def test_run_summary_shows_the_half_years_a_range_touches(sample_pipeline):
-    from town_industry import kpi_summary
+    from town_industry.cli.summary import kpi_table
 
-    june = kpi_summary.summarize(sample_pipeline.warehouse, "2020-06", "2020-06")
+    june = kpi_table(sample_pipeline.warehouse, "2020-06", "2020-06")
     header = next(line for line in june.splitlines() if "kpi_code" in line)
     assert header.split()[-1] == "2020H1" and "2019H1" not in header and "2020H2" not in header
     assert "taxable_sales " in june and "9.26亿元" in june
-    assert "no complete half-year" in kpi_summary.summarize(sample_pipeline.warehouse, "2021-01", "2021-03")
+    assert "no complete half-year" in kpi_table(sample_pipeline.warehouse, "2021-01", "2021-03")

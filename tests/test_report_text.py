@@ -1,8 +1,9 @@
 """The draft's wording for the cases the sample data does not show (template + formatting, no warehouse)."""
 from __future__ import annotations
 
-from town_industry import kpis
-from town_industry.report import Figure, Month, ReportData, render_markdown
+from town_industry.contracts import kpis
+from town_industry.periods import half_year_months
+from town_industry.report.draft import Figure, Month, ReportData, render_markdown
 
 CHARTS = {"taxable_sales": "charts/taxable_sales.png", "fixed_asset_investment": "charts/fixed_asset_investment.png"}
 
@@ -14,7 +15,7 @@ def report_data(period="2020H1", monthly_yoy=(None,) * 6, members=None, **values
     defaults.update(values)
     figures = {code: Figure(catalogue.get(code), v) for code, v in defaults.items()}
     months = [Month(m, {"taxable_sales": 10000.0 + i, "taxable_sales_yoy_pct": g, "fixed_asset_investment": 500.0})
-              for i, (m, g) in enumerate(zip(kpis.half_year_months(period), monthly_yoy))]
+              for i, (m, g) in enumerate(zip(half_year_months(period), monthly_yoy))]
     year_before = [Month(f"{int(m.month[:4]) - 1}{m.month[4:]}") for m in months]
     return ReportData(period, figures, members or {}, months, year_before, [])
 
@@ -59,8 +60,8 @@ def test_named_projects_and_the_places_for_a_person():
 
 
 def test_every_warning_rule_has_a_chinese_name_for_the_appendix():
-    from town_industry.report import report_settings
-    from town_industry.sources import declared_sources
+    from town_industry.report.draft import report_settings
+    from town_industry.contracts.sources import declared_sources
 
     warnings = {"extra_column_ignored"} | {check.rule for source in declared_sources()
                                            for check in source.history_checks if check.severity == "warning"}

@@ -26,9 +26,9 @@ import duckdb
 import pytest
 
 from conftest import SAMPLE, fingerprint
-from town_industry.local_airflow import LocalAirflow
-from town_industry.schedule import delivery_deadline
-from town_industry.sources import declared_sources
+from town_industry.deploy.local_airflow import LocalAirflow
+from town_industry.periods import delivery_deadline
+from town_industry.contracts.sources import declared_sources
 
 pytestmark = pytest.mark.e2e
 

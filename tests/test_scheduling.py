@@ -12,15 +12,16 @@ import duckdb
 import pytest
 
 from conftest import copy_sample, run_source
-from town_industry import settings, warehouse
-from town_industry.run_months import months_between, run
-from town_industry.schedule import DataMonthTimetable, delivery_deadline, run_month
+from town_industry import db, settings
+from town_industry.cli.run import run
+from town_industry.orchestration.timetable import DataMonthTimetable
+from town_industry.periods import delivery_deadline, months_between, run_month
 
 UTC = timezone.utc
 
 
 def current_months(source: str) -> list[str]:
-    with warehouse.read() as con:
+    with db.read() as con:
         return [m for (m,) in con.execute("SELECT month FROM meta.current_files WHERE source = ? ORDER BY 1",
                                           [source]).fetchall()]
 
@@ -111,8 +112,8 @@ def test_a_writer_that_meets_a_lock_waits_with_a_logged_back_off(workspace, capl
     assert run_source("enterprise_monthly", "2020-01")
     reader = hold_open(settings.warehouse_path(), 3)
     try:
-        with caplog.at_level("WARNING", logger="town_industry.warehouse"):
-            with warehouse.connect() as con:
+        with caplog.at_level("WARNING", logger="town_industry.db"):
+            with db.connect() as con:
                 assert con.execute("SELECT count(*) FROM meta.file_loads").fetchone()[0] == 1
         assert reader.poll() is not None  # it only got in once the other process let go
         assert any("is locked by another process; retrying" in r.getMessage() for r in caplog.records)
@@ -127,7 +128,7 @@ def test_a_writer_gives_up_after_the_bounded_wait(workspace, monkeypatch):
     reader = hold_open(settings.warehouse_path(), 30)
     try:
         with pytest.raises(duckdb.IOException, match="lock"):
-            with warehouse.connect():
+            with db.connect():
                 pass
     finally:
         reader.kill()
@@ -177,8 +178,8 @@ def test_bi_tools_read_the_published_copy_through_sqlalchemy_while_a_writer_hold
 # ---- defect 8: the KPI DAG waits for the loads to settle; make run does not wait --------------
 
 def test_the_kpi_dag_waits_for_loads_unless_told_not_to():
-    from town_industry import kpi_tasks
-    from town_industry.run_months import KPI_DAG, dag_bag
+    from town_industry.orchestration import kpi_tasks
+    from town_industry.cli.run import KPI_DAG, dag_bag
 
     dag = dag_bag().dags[KPI_DAG]
     assert dag.params["wait_for_loads"] is True  # scheduled (asset-triggered) runs wait

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from town_industry.sources import declared_sources
-from town_industry.suites import render, suite_path
+from town_industry.contracts.sources import declared_sources
+from town_industry.ingest.suites import render, suite_path
 
 
 @pytest.mark.parametrize("source", declared_sources(), ids=lambda s: s.name)
@@ -14,7 +14,7 @@ def test_committed_suite_matches_declaration(source):
 
 @pytest.mark.parametrize("source", declared_sources(), ids=lambda s: s.name)
 def test_file_context_loads_suite_with_custom_expectations(source):
-    from town_industry.validation import _gx
+    from town_industry.ingest.validation import _gx
 
     context, _ = _gx()
     suite = context.suites.get(source.suite_name)

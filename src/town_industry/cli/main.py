@@ -1,0 +1,172 @@
+"""``town-industry``: the one command line of the pipeline (the Makefile's targets call it).
+
+    town-industry run --from 2019-01 --to 2020-12      load every source's months through the real DAGs
+    town-industry report --period 2020H1                (re)draft a half-year from the KPI mart
+    town-industry summary                               what the warehouse holds
+    town-industry sql ["FROM mart.half_year_kpis"]      SQL on the published copy (read-only)
+    town-industry suites | docs                         regenerate the GX suites / the generated docs
+    town-industry airflow start|stop|backfill|cli       the local Airflow stack (make airflow)
+
+Every command takes --help.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import warnings
+from pathlib import Path
+
+from town_industry import settings
+
+
+def _paths(args) -> None:
+    """--data-dir / --warehouse / --reports-dir override the environment, for this process and its tasks."""
+    for option, variable in (("data_dir", "DATA_DIR"), ("warehouse", "WAREHOUSE"), ("reports_dir", "REPORTS_DIR")):
+        value = getattr(args, option, None)
+        if value:
+            os.environ[variable] = str(Path(value).resolve())
+
+
+def _sources(text: str) -> list[str]:
+    return [s for s in text.split(",") if s]
+
+
+def cmd_run(args) -> int:
+    from town_industry.cli.run import run
+
+    warnings.filterwarnings("ignore")  # library deprecation chatter would bury the one-line summaries
+    print(f"data: {settings.data_dir()}  warehouse: {settings.warehouse_path()}")
+    ok = run(args.first, args.last, sources=_sources(args.sources) or None, build_kpis=not args.no_kpis)
+    print("all runs succeeded" if ok else "some runs FAILED (see above)")
+    return 0 if ok else 1
+
+
+def cmd_report(args) -> int:
+    from town_industry.report.draft import draft
+
+    path = draft(args.period, settings.warehouse_path(), settings.reports_dir())
+    print(f"Report draft for {args.period}: {path}\n                        and {path.with_suffix('.docx')}")
+    return 0
+
+
+def cmd_summary(args) -> int:
+    from town_industry.cli.summary import kpi_table, warehouse_summary
+
+    print(warehouse_summary(settings.warehouse_path()))
+    if args.first and args.last:
+        print()
+        print(kpi_table(settings.warehouse_path(), args.first, args.last))
+    return 0
+
+
+def cmd_sql(args) -> int:
+    from town_industry.cli.sql_shell import prompt, run
+    from town_industry.db import read
+
+    print(f"-- {settings.published_path()} (read-only)", file=sys.stderr)
+    with read() as con:
+        if args.query:
+            run(con, args.query)
+        else:
+            prompt(con)
+    return 0
+
+
+def cmd_suites(args) -> int:
+    from town_industry.ingest.suites import write_suites
+
+    for path in write_suites():
+        print(f"wrote {path.relative_to(settings.PROJECT_ROOT)}")
+    return 0
+
+
+def cmd_docs(args) -> int:
+    from town_industry.cli.docs import write_docs
+
+    for path in write_docs():
+        print(f"wrote {path.relative_to(settings.PROJECT_ROOT)}")
+    return 0
+
+
+def cmd_airflow(args) -> int:
+    from town_industry.deploy import local_airflow as la
+
+    if args.action == "start":
+        return la.start_foreground(la.LocalAirflow(args.home, args.port, args.pg_port), args.timeout)
+    if args.action == "stop":
+        la.running_stack(args.home, args.port, args.pg_port).stop()
+        print("Stopped (or nothing was running).")
+        return 0
+    if args.action == "backfill":
+        if not (args.first and args.last):
+            raise SystemExit("airflow backfill needs --from and --to")
+        return la.backfill(la.running_stack(args.home, args.port, args.pg_port), args.first, args.last,
+                           _sources(args.sources))
+    return la.airflow_cli(args.airflow_args, args.home)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="town-industry", description=__doc__.split("\n\n")[0],
+                                  formatter_class=argparse.RawDescriptionHelpFormatter,
+                                  epilog="\n\n".join(__doc__.split("\n\n")[1:]))
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, handler, help_: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_, description=help_)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    def warehouse_option(sub) -> None:
+        sub.add_argument("--warehouse", type=Path, help="the DuckDB file (default: $WAREHOUSE or build/warehouse.duckdb)")
+
+    run = command("run", cmd_run, "Load every source's months FROM..TO through the real DAGs (dag.test), oldest "
+                  "first, then build the KPI mart and the drafts. Exit status 1 if any run failed.")
+    run.add_argument("--from", dest="first", required=True, help="first data month, YYYY-MM")
+    run.add_argument("--to", dest="last", required=True, help="last data month, YYYY-MM")
+    run.add_argument("--data-dir", type=Path, help="root of delivered files (default: $DATA_DIR or include/data)")
+    warehouse_option(run)
+    run.add_argument("--sources", default="", help="comma-separated sources (default: every declared one)")
+    run.add_argument("--no-kpis", action="store_true", help="load only; skip the KPI mart and report DAG")
+
+    report = command("report", cmd_report, "(Re)draft one half-year from the KPI mart into <reports>/<period>/ "
+                     "(Markdown, Word, charts).")
+    report.add_argument("--period", required=True, help="half-year, e.g. 2020H1")
+    warehouse_option(report)
+    report.add_argument("--reports-dir", type=Path, help="output root (default: $REPORTS_DIR or reports/)")
+
+    summary = command("summary", cmd_summary, "What the warehouse holds: tables, files by source and status, "
+                      "warnings; with --from/--to also the KPIs of the half-years they touch.")
+    warehouse_option(summary)
+    summary.add_argument("--from", dest="first", help="first data month, YYYY-MM")
+    summary.add_argument("--to", dest="last", help="last data month, YYYY-MM")
+
+    sql = command("sql", cmd_sql, "SQL on the published copy of the warehouse (read-only, never blocks a load).")
+    warehouse_option(sql)
+    sql.add_argument("query", nargs="?", help="one statement; without it, read statements from standard input")
+
+    command("suites", cmd_suites, "Regenerate expectations/suites/*.json from include/sources/*.yml.")
+    command("docs", cmd_docs, "Regenerate the generated pages of docs/ from the declarations.")
+
+    from town_industry.deploy.local_airflow import DEFAULT_HOME
+
+    airflow = command("airflow", cmd_airflow, "The local Airflow stack (PostgreSQL, scheduler, api-server, "
+                      "dag-processor, triggerer): start (foreground), stop, backfill, or cli ARGS...")
+    airflow.add_argument("action", choices=["start", "stop", "backfill", "cli"])
+    airflow.add_argument("airflow_args", nargs=argparse.REMAINDER,
+                         help="cli: the airflow command line to run against the stack, e.g. dags list")
+    airflow.add_argument("--home", type=Path, default=DEFAULT_HOME, help=f"the stack's home (default {DEFAULT_HOME})")
+    airflow.add_argument("--port", type=int, default=8080, help="api-server (UI) port")
+    airflow.add_argument("--pg-port", type=int, default=5433, help="PostgreSQL port")
+    airflow.add_argument("--timeout", type=float, default=180, help="start: seconds to wait for health")
+    airflow.add_argument("--from", dest="first", help="backfill: first data month, YYYY-MM")
+    airflow.add_argument("--to", dest="last", help="backfill: last data month, YYYY-MM")
+    airflow.add_argument("--sources", default="", help="backfill: comma-separated sources (default: all)")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    _paths(args)
+    return args.handler(args)
+

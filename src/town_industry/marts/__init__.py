@@ -1,0 +1,1 @@
+"""The KPI mart: what the report and analysts read."""

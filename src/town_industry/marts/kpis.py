@@ -1,0 +1,129 @@
+"""The KPI mart: the half-year and monthly KPIs of the catalogue, computed in SQL.
+
+A period (half-year ``2020H1`` or month ``2020-04``) gets its KPIs once every one of its months is
+loaded for all the core sources. Each build recomputes, in one transaction, exactly the complete
+periods whose inputs changed since they were last built: the inputs of a period are the files of the
+core sources up to its last month (growth rates and runs of positive months look back) and the
+catalogue itself. So loading, revising or back-filling any month, in any order, leaves the mart as a
+from-scratch build would.
+"""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+
+import duckdb
+
+from town_industry.contracts.kpis import CATALOGUE, Catalogue, Kpi, catalogue
+from town_industry.db import read_sql, run_sql, transaction
+from town_industry.periods import half_year_months, half_year_of, is_half_year, last_month, period_bounds
+
+# Views (and one table macro, a view with a parameter) the KPI SQL reads, created in this order once
+# the table they read exists (a source's tables appear with its first load). Each file is a SELECT.
+VIEWS = (
+    ("VIEW mart.enterprise_in_scope", "marts/enterprise_in_scope.sql", "fact_enterprise_month"),
+    ("VIEW mart.enterprise_monthly_sales_growth", "marts/enterprise_monthly_sales_growth.sql",
+     "fact_enterprise_month"),
+    ("VIEW mart.investment_counted", "marts/investment_counted.sql", "fact_investment_month"),
+    ("MACRO mart.projects_as_of(as_of_month_key)", "marts/projects_as_of.sql", "dim_project"),
+)
+
+
+
+def catalogue_digest(cat: Catalogue) -> str:
+    """Changes whenever a declaration or any SQL a KPI runs changes: the mart is then rebuilt."""
+    h = hashlib.sha256(CATALOGUE.read_bytes())
+    for _, sql, _ in VIEWS:
+        h.update(read_sql(sql).encode())
+    for kpi in cat.kpis:
+        h.update(kpi.sql_text.encode())
+    return h.hexdigest()
+
+
+def complete_periods(con: duckdb.DuckDBPyConnection, cat: Catalogue | None = None) -> tuple[list[str], list[str]]:
+    """(half-years, months) whose every month is loaded for all core sources."""
+    cat = cat or catalogue()
+    months = [m for (m,) in run_sql(con, read_sql("marts/complete_months.sql"),
+                                    {"core_sources": list(cat.core_sources)}).fetchall()]
+    loaded = set(months)
+    half_years = sorted({half_year_of(m) for m in months
+                         if all(x in loaded for x in half_year_months(half_year_of(m)))})
+    return half_years, months
+
+
+# ---- building ---------------------------------------------------------------------------------
+
+def ensure_mart(con: duckdb.DuckDBPyConnection, cat: Catalogue | None = None) -> None:
+    """Create the mart tables; (re)create the views and the catalogue table."""
+    cat = cat or catalogue()
+    con.execute(read_sql("marts/kpi_tables.sql"))
+    tables = {name for (name,) in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+    for view, sql, reads in VIEWS:
+        if reads in tables:
+            table = " TABLE" if view.startswith("MACRO") else ""
+            con.execute(f"CREATE OR REPLACE {view} AS{table}\n{read_sql(sql)}")
+    con.execute("DELETE FROM mart.kpi_catalogue")
+    con.executemany(
+        "INSERT INTO mart.kpi_catalogue VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [[k.code, k.section, k.name_zh, k.name_en, k.unit, k.precision, ",".join(k.grains), f"sql/{k.sql}",
+          k.sql_text, k.definition_zh, k.definition_en] for k in cat.kpis])
+
+
+def compute(con: duckdb.DuckDBPyConnection, kpi: Kpi, period: str) -> tuple[float | None, list[tuple]]:
+    """(value, members) of one KPI for one period."""
+    first, last = period_bounds(period)
+    rows = run_sql(con, kpi.sql_text, {"first_month_key": first, "last_month_key": last}).fetchall()
+    if kpi.counts_members:
+        return float(len(rows)), rows
+    if len(rows) != 1:
+        raise ValueError(f"KPI {kpi.code}: sql/{kpi.sql} returned {len(rows)} rows for {period}, not one")
+    value = rows[0][0]
+    return (None if value is None else float(value)), []
+
+
+def _inputs_digests(con, wanted: list[str], cat: Catalogue) -> dict[str, str]:
+    files = con.execute(
+        "SELECT source, month, sha256 FROM meta.current_files WHERE list_contains(?, source) ORDER BY ALL",
+        [list(cat.core_sources)]).fetchall()
+    of_catalogue = catalogue_digest(cat)
+    digests = {}
+    for period in wanted:
+        end = last_month(period)
+        h = hashlib.sha256(of_catalogue.encode())
+        for source, month, sha in files:
+            if month <= end:
+                h.update(f"{source}|{month}|{sha}\n".encode())
+        digests[period] = h.hexdigest()
+    return digests
+
+
+def build_mart(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> dict:
+    """Recompute every complete period whose inputs changed; returns what was built."""
+    cat = catalogue()
+    with transaction(con):
+        ensure_mart(con, cat)
+        half_years, months = complete_periods(con, cat)
+        digests = _inputs_digests(con, half_years + months, cat)
+        built = dict(con.execute("SELECT period, inputs_digest FROM meta.kpi_builds").fetchall())
+        stale = [p for p in half_years + months if built.get(p) != digests[p]]
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        for period in stale:
+            _write_period(con, cat, period)
+            con.execute("INSERT OR REPLACE INTO meta.kpi_builds VALUES (?, ?, ?, ?)",
+                        [period, digests[period], now, run_id])
+    return {"complete_half_years": half_years, "built_half_years": [p for p in stale if is_half_year(p)],
+            "built_months": [p for p in stale if not is_half_year(p)]}
+
+
+def _write_period(con, cat: Catalogue, period: str) -> None:
+    grain = "half_year" if is_half_year(period) else "month"
+    table, key = ("mart.half_year_kpis", "period") if grain == "half_year" else ("mart.monthly_kpis", "month")
+    con.execute(f"DELETE FROM {table} WHERE {key} = ?", [period])
+    con.execute("DELETE FROM mart.kpi_members WHERE period = ?", [period])
+    for kpi in cat.for_grain(grain):
+        value, members = compute(con, kpi, period)
+        con.execute(f"INSERT INTO {table} VALUES (?, ?, ?, ?)", [period, kpi.code, value, kpi.unit])
+        if members:
+            con.executemany("INSERT INTO mart.kpi_members VALUES (?, ?, ?, ?)",
+                            [[period, kpi.code, str(key_), name] for key_, name in members])

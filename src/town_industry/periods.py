@@ -1,0 +1,128 @@
+"""Months and half-years: every computation on periods in one place.
+
+A data month is written ``'YYYY-MM'`` (``'2020-04'``), a half-year ``'YYYYH1'``/``'YYYYH2'``, and the
+warehouse keys a month as the integer ``yyyymm`` (``month_key``). Airflow hands tasks moments in time;
+``run_month`` turns the moment a run is for into its data month (see ``orchestration.timetable``).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from pendulum import UTC, DateTime
+
+
+def parse_month(month: str) -> tuple[int, int]:
+    """'2020-04' -> (2020, 4)."""
+    year, mon = month.split("-")
+    return int(year), int(mon)
+
+
+def month_label(year: int, mon: int) -> str:
+    return f"{year:04d}-{mon:02d}"
+
+
+def month_key(month: str) -> int:
+    """'2020-04' -> 202004, the warehouse's key of a month."""
+    year, mon = parse_month(month)
+    return year * 100 + mon
+
+
+def month_number(month: str) -> int:
+    """'2020-04' -> 4."""
+    return parse_month(month)[1]
+
+
+def year_of(period: str) -> int:
+    """The year of a month ('2020-04') or a half-year ('2020H1')."""
+    return int(period[:4])
+
+
+def shift_month(month: str, months: int) -> str:
+    """The month ``months`` later (earlier when negative): shift_month('2020-01', -12) == '2019-01'."""
+    year, mon = parse_month(month)
+    index = year * 12 + mon - 1 + months
+    return month_label(index // 12, index % 12 + 1)
+
+
+def months_between(first: str, last: str) -> list[str]:
+    """Every month from ``first`` to ``last``, both included."""
+    if parse_month(first) > parse_month(last):
+        raise ValueError(f"{first} is after {last}")
+    months = [first]
+    while months[-1] != last:
+        months.append(shift_month(months[-1], 1))
+    return months
+
+
+def first_date(month: str) -> date:
+    year, mon = parse_month(month)
+    return date(year, mon, 1)
+
+
+def sql_params(month: str) -> dict:
+    """The parameters every month-keyed SQL model and check may use: $month (its first day), $month_key,
+    $month_label."""
+    return {"month": first_date(month), "month_key": month_key(month), "month_label": month}
+
+
+# ---- half-years --------------------------------------------------------------------------------
+
+def is_half_year(period: str) -> bool:
+    return "H" in period
+
+
+def half_year_of(month: str) -> str:
+    year, mon = parse_month(month)
+    return f"{year}H{1 if mon <= 6 else 2}"
+
+
+def half_year_months(period: str) -> list[str]:
+    year, half = period.split("H")
+    first = 1 if half == "1" else 7
+    return [month_label(int(year), m) for m in range(first, first + 6)]
+
+
+def last_month(period: str) -> str:
+    """The last month of a half-year, or the month itself."""
+    return half_year_months(period)[-1] if is_half_year(period) else period
+
+
+def period_bounds(period: str) -> tuple[int, int]:
+    """(first, last) month keys of a half-year or a month."""
+    if is_half_year(period):
+        months = half_year_months(period)
+        return month_key(months[0]), month_key(months[-1])
+    return month_key(period), month_key(period)
+
+
+# ---- moments (Airflow's dates, UTC) ------------------------------------------------------------
+
+def month_start(moment: datetime) -> DateTime:
+    moment = moment.astimezone(UTC)
+    return DateTime(moment.year, moment.month, 1, tzinfo=UTC)
+
+
+def next_month(start: datetime) -> DateTime:
+    """The first moment of the month after the one ``start`` lies in."""
+    start = month_start(start)
+    return DateTime(start.year + start.month // 12, start.month % 12 + 1, 1, tzinfo=UTC)
+
+
+def first_day(month: str) -> DateTime:
+    """The first moment of ``month`` (UTC): a run's logical date."""
+    year, mon = parse_month(month)
+    return DateTime(year, mon, 1, tzinfo=UTC)
+
+
+def run_month(logical_date: datetime | None, data_interval_start: datetime | None) -> str:
+    """'YYYY-MM' of the month a run processes: the month of its logical date (a manual run's data
+    interval ends at the trigger time, whatever logical date was asked for)."""
+    moment = logical_date or data_interval_start
+    if moment is None:
+        raise ValueError("a run needs a logical date or a data interval to know its month")
+    return month_start(moment).strftime("%Y-%m")
+
+
+def delivery_deadline(month: str, deadline_days: float) -> DateTime:
+    """When the month's file is due: the end of the month plus the source's arrival_deadline_days."""
+    return next_month(first_day(month)) + timedelta(days=deadline_days)

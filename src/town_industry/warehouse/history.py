@@ -1,0 +1,44 @@
+"""History checks: a month judged against what the warehouse already holds (``sql/checks/``)."""
+from __future__ import annotations
+
+import duckdb
+
+from town_industry import periods
+from town_industry.contracts.findings import ERROR, WARNING, Finding
+from town_industry.contracts.sources import Source
+from town_industry.db import read_sql, run_sql
+from town_industry.warehouse.meta import insert_findings, now
+
+
+def history_findings(con: duckdb.DuckDBPyConnection, source: Source, month: str,
+                     severities: tuple[str, ...] = (ERROR, WARNING)) -> list[Finding]:
+    """Findings of the source's SQL checks against what the warehouse holds."""
+    findings = []
+    for check in source.history_checks:
+        if check.severity not in severities:
+            continue
+        rows = run_sql(con, read_sql(check.sql), {**check.params, **periods.sql_params(month)}).fetchall()
+        for row_number, column, value, message in rows:
+            findings.append(Finding(check.severity, check.rule, message, row=row_number, column=column, value=value))
+    return findings
+
+
+def recheck_later_months(con: duckdb.DuckDBPyConnection, source: Source, month: str) -> None:
+    """Recompute the history warnings of every loaded month after ``month`` (inside the caller's transaction).
+
+    A history check judges a month against that month and earlier ones (the same month a year before,
+    the month before, the months to date), so loading or revising ``month`` can change the warnings of
+    later months only. Recomputing them makes the warnings independent of the order months load in:
+    a backfill that loads 2020 before 2019 ends with the findings of a load in calendar order.
+    """
+    rules = [c.rule for c in source.history_checks if c.severity == WARNING]
+    if not rules:
+        return
+    later = con.execute("SELECT month, sha256 FROM meta.current_files WHERE source = ? AND month > ? ORDER BY month",
+                        [source.name, month]).fetchall()
+    at = now()
+    for later_month, sha256 in later:
+        con.execute("DELETE FROM meta.dq_issues WHERE source = ? AND month = ? AND file_sha256 = ? "
+                    "AND list_contains(?, rule)", [source.name, later_month, sha256, rules])
+        insert_findings(con, source.name, later_month, sha256,
+                        history_findings(con, source, later_month, (WARNING,)), at)
