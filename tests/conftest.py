@@ -23,6 +23,30 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PERSON_ID_HMAC_KEY", "test-key-only-for-tests")
 
 
+# Tests that run DAGs through Airflow (dag.test on a DagBag) are the integration set: `make test-fast`
+# leaves them out. A test is in it when it uses one of these fixtures or is marked integration; any
+# other test that tries to parse the DAGs fails (see _unit_tests_run_no_dags), so the split stays true.
+INTEGRATION_FIXTURES = {"workspace", "source_dir", "ingest_dags", "sample_pipeline"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if INTEGRATION_FIXTURES & set(item.fixturenames) and not item.get_closest_marker("e2e"):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_run_no_dags(request, monkeypatch):
+    if request.node.get_closest_marker("integration") or request.node.get_closest_marker("e2e"):
+        return
+    from town_industry.cli import run
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("this test runs DAGs: mark it integration (or use an integration fixture)")
+
+    monkeypatch.setattr(run, "dag_bag", refuse)
+
+
 @pytest.fixture
 def workspace(tmp_path, monkeypatch):
     """An empty DATA_DIR and a WAREHOUSE path under tmp_path, set in the environment."""

@@ -177,6 +177,7 @@ def test_bi_tools_read_the_published_copy_through_sqlalchemy_while_a_writer_hold
 
 # ---- defect 8: the KPI DAG waits for the loads to settle; make run does not wait --------------
 
+@pytest.mark.integration
 def test_the_kpi_dag_waits_for_loads_unless_told_not_to():
     from town_industry.orchestration import kpi_tasks
     from town_industry.cli.run import KPI_DAG, dag_bag

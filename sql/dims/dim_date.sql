@@ -4,7 +4,7 @@ WITH months AS (
     FROM range(DATE '2000-01-01', DATE '2051-01-01', INTERVAL 1 MONTH) AS t(month_start)
 )
 SELECT
-    year(month_start) * 100 + month(month_start)                        AS month_key,     -- 202006
+    month_key(month_start)                                              AS month_key,     -- 202006
     strftime(month_start, '%Y-%m')                                      AS month_label,   -- '2020-06'
     month_start,
     CAST(last_day(month_start) AS DATE)                                 AS month_end,

@@ -3,7 +3,7 @@ WITH records AS (
     SELECT * FROM staging.employment_services WHERE stat_month = $month
 )
 SELECT
-    year(stat_month) * 100 + month(stat_month) AS month_key,
+    month_key(stat_month) AS month_key,
     record_id,
     service_date,
     service_type,

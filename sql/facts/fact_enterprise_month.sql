@@ -6,7 +6,7 @@ WITH reported AS (
     SELECT * FROM staging.enterprise_monthly WHERE stat_month = $month
 )
 SELECT
-    year(stat_month) * 100 + month(stat_month) AS month_key,
+    month_key(stat_month) AS month_key,
     uscc,
     industry_code,
     is_above_scale,

@@ -5,7 +5,7 @@ WITH reported AS (
     SELECT * FROM staging.investment_monthly WHERE stat_month = $month
 )
 SELECT
-    year(stat_month) * 100 + month(stat_month) AS month_key,
+    month_key(stat_month) AS month_key,
     project_code,
     industry_code,
     construction_type,

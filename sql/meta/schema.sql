@@ -3,6 +3,9 @@ CREATE SCHEMA IF NOT EXISTS staging;  -- typed rows of every loaded file, one pa
 CREATE SCHEMA IF NOT EXISTS meta;     -- what was loaded, rejected or found
 CREATE SCHEMA IF NOT EXISTS mart;     -- KPI tables analysts query by name
 
+-- The warehouse's key of the month a date falls in: month_key(DATE '2020-06-03') = 202006.
+CREATE OR REPLACE MACRO month_key(d) AS year(d) * 100 + month(d);
+
 -- One row per file seen by a load task, whatever became of it.
 CREATE TABLE IF NOT EXISTS meta.file_loads (
     source          VARCHAR   NOT NULL,
