@@ -119,11 +119,11 @@ airflow-cli: install   ## the airflow command line against the running make airf
 suites: install       ## regenerate expectations/suites/*.json from include/sources/*.yml
 	$(CLI) suites
 
-docs: install         ## regenerate docs/kpi_catalogue.md from include/kpis.yml
+docs: install         ## regenerate the generated pages of docs/ (KPI catalogue, rules, sources) from the declarations
 	$(CLI) docs
 
-sample-data: install  ## regenerate include/data/ (deterministic)
-	$(BIN)/python include/generate_sample_data.py
+sample-data: install  ## regenerate include/data/ (deterministic; the tool is tools/sample_data)
+	cd $(CURDIR) && $(BIN)/python -m tools.sample_data
 
 lock: install         ## re-pin every dependency after changing requirements.txt
 	$(BIN)/python -m pip freeze --all --exclude-editable | grep -v "^pip==" > constraints.txt

@@ -5,7 +5,7 @@ Scheduled on the warehouse assets the ingestion DAGs update (any one of them), n
     wait_for_loads  ->  build_kpis  ->  draft_reports
     (until no ingest     (writer pool: recompute the     (reads the published copy:
      load is queued       complete periods whose files    reports/<period>/ in Markdown
-     or running)          changed; marts/kpis.py)           and Word for each half-year rebuilt)
+     or running)          changed: marts/kpis.py)         and Word for each half-year rebuilt)
 
 A half-year is built once all six of its months are loaded for every core source, and rebuilt when
 any file it depends on is revised. Runs with nothing new to build finish at once.

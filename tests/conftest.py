@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "include" / "data"
+SEED_TARGETS = ROOT / "tools" / "sample_data" / "seed_targets.yml"
 
 # Same environment as `make test` when pytest is started by hand (the Makefile exports these).
 os.environ.setdefault("AIRFLOW_HOME", str(ROOT / ".airflow"))
@@ -21,6 +23,7 @@ os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "ERROR")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PERSON_ID_HMAC_KEY", "test-key-only-for-tests")
+os.environ.setdefault("TOWN_INDUSTRY_LANGUAGE", "en")  # run summaries the tests read in English (zh: test_rules.py)
 
 
 # Tests that run DAGs through Airflow (dag.test on a DagBag) are the integration set: `make test-fast`
@@ -62,6 +65,27 @@ def copy_sample(data: Path, source: str, *months: str) -> None:
     for month in months:
         for found in (SAMPLE / source).glob(f"{month}.*"):
             shutil.copy(found, data / source / found.name)
+
+
+def seed_targets() -> dict:
+    """The seed targets (tools/sample_data/seed_targets.yml): the real 2020H1 report's figures, as written
+    there ("half_year": kpi_code -> target; "monthly": month -> kpi_code -> target)."""
+    import yaml
+
+    return yaml.safe_load(SEED_TARGETS.read_text(encoding="utf-8"))
+
+
+def meets(target: dict, value) -> bool:
+    """A value meets its seed target: the sign it names, else low <= value < high of ``accepted``, else
+    exactly ``target``."""
+    if value is None:
+        return False
+    if "sign" in target:
+        return value < 0 if target["sign"] == "negative" else value > 0
+    if "accepted" in target:
+        low, high = target["accepted"]
+        return low <= value < high
+    return value == target["target"]
 
 
 def read_csv_rows(path: Path) -> list[list[str]]:
@@ -153,8 +177,9 @@ def assert_rejected(warehouse: Path, before: dict, file_name: str, rule: str, ro
     assert [s for s, _ in loads][-1] == "rejected"
     report = Path(loads[-1][1]).read_text(encoding="utf-8")
     assert file_name in report and rule in report
-    if row is not None:
-        assert f"| error | {row} | {column} | {rule} |" in report
+    if row is not None:  # the clerk's table: 类别 | 行 | 列 (header（column）) | 规则 (name（code）)
+        assert re.search(rf"^\| 错误 \| {row} \| [^|]*{re.escape(column)}[^|]* \| [^|]*（{rule}） \|", report,
+                         re.MULTILINE), report
     assert fingerprint(warehouse) == before
 
 

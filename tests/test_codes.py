@@ -2,7 +2,7 @@ import pytest
 
 from town_industry.contracts.codes import (id_check_char, is_valid_id_number, is_valid_uscc, mask_id_number,
                                  uscc_check_char)
-from town_industry.contracts.industry import is_high_tech_manufacturing, is_valid_industry_class
+from town_industry.contracts.industry import classify, is_valid_industry_class
 
 
 @pytest.mark.parametrize("code", ["91110108551385082Q", "91110000600037341L"])
@@ -45,12 +45,40 @@ def test_id_numbers():
 
 @pytest.mark.parametrize("code", ["2710", "2720", "2740", "2761", "3911", "3921", "3973", "3976", "3581", "4011"])
 def test_high_tech_classes(code):
-    assert is_high_tech_manufacturing(code)
+    assert classify(code).is_high_tech_manufacturing
 
 
 @pytest.mark.parametrize("code", ["1711", "1810", "2922", "3311", "3421", "3360", "4411"])
 def test_not_high_tech_classes(code):
-    assert not is_high_tech_manufacturing(code)
+    assert not classify(code).is_high_tech_manufacturing
+
+
+@pytest.mark.parametrize("code,groups", [
+    ("0610", (True, False, False)), ("1711", (True, True, False)), ("4311", (True, True, False)),
+    ("4411", (True, False, False)), ("4620", (True, False, False)), ("4710", (False, False, False)),
+    ("5110", (False, False, True)), ("7010", (False, False, True)), ("9700", (False, False, True)),
+    ("0111", (False, False, False))])
+def test_industry_groups(code, groups):
+    """Industrial = divisions 06-46, manufacturing = 13-43, services = 51-97."""
+    c = classify(code)
+    assert (c.is_industrial, c.is_manufacturing, c.is_services) == groups
+
+
+def test_dim_industry_agrees_with_classify():
+    """The warehouse's dim_industry and the Python classification share one definition: every row agrees."""
+    import duckdb
+
+    from town_industry.warehouse.schema import ensure_schema
+
+    con = duckdb.connect()
+    ensure_schema(con, ())
+    rows = con.execute("SELECT industry_code, section_code, is_industrial, is_manufacturing, is_services, "
+                       "is_high_tech_manufacturing FROM main.dim_industry").fetchall()
+    assert len(rows) == 97 * 100
+    for code, *flags in rows:
+        c = classify(code)
+        assert [c.section_code, c.is_industrial, c.is_manufacturing, c.is_services,
+                c.is_high_tech_manufacturing] == flags, code
 
 
 @pytest.mark.parametrize("code,valid", [("1711", True), ("0111", True), ("9700", True), ("9811", False),

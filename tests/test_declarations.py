@@ -98,3 +98,23 @@ def test_landing_batch_holds_pseudonyms_only(tmp_path, source, suite_context, mo
     row = duckdb.sql(f"FROM read_parquet('{batch}')").df().iloc[0]
     assert row["person_key"] == pseudonym(PERSON, b"test-key") and "person_id_number" not in row
     assert PERSON.encode() not in batch.read_bytes() and "张三".encode() not in batch.read_bytes()
+
+
+
+def test_a_minimum_other_than_zero(tmp_path, monkeypatch):
+    """min: 1 (in the stored unit, 万元: a loan of at least 10,000 元) is the rule below_minimum."""
+    import great_expectations as gx
+
+    from town_industry.ingest.validation import _gx
+
+    path = tmp_path / "services_test.yml"
+    path.write_text(DECLARATION.replace("min: 0", "min: 1"), encoding="utf-8")
+    source = parse_source(path)
+    context, _ = _gx()
+    suite = gx.ExpectationSuite(**build_suite(source))
+    monkeypatch.setattr(context.suites, "get", lambda name: suite)
+    _, _, findings = findings_for(tmp_path, source, [
+        ["2020-06", "R1", "2020/6/3", "创业担保贷款", PERSON, "张三", "5,000"],
+        ["2020-06", "R2", "2020/6/4", "创业担保贷款", PERSON, "张三", "10,000"]])
+    assert [(f.row, f.column, f.rule, f.message) for f in findings] == [
+        (2, "amount_yuan", "below_minimum", "数值低于下限，应 ≥ 1")]

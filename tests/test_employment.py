@@ -1,5 +1,6 @@
-"""employment_services through the real pipeline: every error rule of SOURCES.md, the sample
-figures, and the promise that raw ID numbers and names never land anywhere."""
+"""employment_services through the real pipeline: every error rule of its file contract
+(docs/sources/employment_services.md), the seed targets on the sample data, and the promise that raw
+ID numbers and names never land anywhere."""
 from __future__ import annotations
 
 import os
@@ -8,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import (assert_rejected, cell_setter, check_revision_rejected, fingerprint,
-                      run_source, write_csv_rows)
+from conftest import (assert_rejected, cell_setter, check_revision_rejected, fingerprint, meets,
+                      run_source, seed_targets, write_csv_rows)
 from town_industry import settings
 from town_industry.contracts.codes import id_check_char
 from town_industry.cli.run import run
@@ -80,19 +81,28 @@ def test_record_id_already_loaded_for_another_month(source_dir, ingest_dags):
 
 
 def test_sample_data_matches_seed_targets(sample_pipeline):
-    """Plain SQL over the sample run, independent of the KPI mart's SQL."""
+    """Plain SQL over the sample run, independent of the KPI mart's SQL, meets the seed targets
+    (tools/sample_data/seed_targets.yml)."""
     assert all(f"{SOURCE}: loaded" in line for line in sample_pipeline.lines[:24])
+    targets = seed_targets()["half_year"]
     con = duckdb.connect(str(sample_pipeline.warehouse), read_only=True)
     h1 = "FROM fact_employment_service WHERE month_key BETWEEN 202001 AND 202006"
 
     def one(sql):
         return con.execute(sql).fetchone()
 
-    assert one(f"SELECT count(*) {h1} AND service_type = 'employment_certificate'")[0] == 177
-    assert one(f"SELECT count(DISTINCT person_key) {h1} AND service_type = 'flexible_employment_subsidy'")[0] == 7
-    assert one(f"SELECT count(*), sum(amount) {h1} AND service_type = 'guaranteed_loan'") == (1, 12)
-    assert one(f"SELECT count(DISTINCT person_key), sum(amount) {h1} AND service_type = 'startup_subsidy'") == (2, 1.5)
-    assert one(f"SELECT sum(positions) {h1} AND service_type = 'job_fair'")[0] == 912
+    figures = {
+        "employment_certificates": f"SELECT count(*) {h1} AND service_type = 'employment_certificate'",
+        "flexible_employment_subsidy_persons":
+            f"SELECT count(DISTINCT person_key) {h1} AND service_type = 'flexible_employment_subsidy'",
+        "guaranteed_loans": f"SELECT count(*) {h1} AND service_type = 'guaranteed_loan'",
+        "guaranteed_loan_amount": f"SELECT sum(amount) {h1} AND service_type = 'guaranteed_loan'",
+        "startup_subsidy_persons": f"SELECT count(DISTINCT person_key) {h1} AND service_type = 'startup_subsidy'",
+        "startup_subsidy_amount": f"SELECT sum(amount) {h1} AND service_type = 'startup_subsidy'",
+        "job_fair_positions": f"SELECT sum(positions) {h1} AND service_type = 'job_fair'",
+    }
+    for code, sql in figures.items():
+        assert meets(targets[code], one(sql)[0]), (code, one(sql)[0])
     assert one("SELECT count(*) FROM dim_person")[0] == one(
         "SELECT count(DISTINCT person_key) FROM fact_employment_service")[0]
 

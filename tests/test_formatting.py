@@ -1,4 +1,4 @@
-"""Figures as the draft writes them (KPIS.md, "How figures are written in a report draft")."""
+"""Figures as the draft writes them (docs/kpis.md, "How a draft writes a figure")."""
 import pytest
 
 from town_industry.report import formatting

@@ -56,6 +56,11 @@ def test_ctrl_c_and_airflow_stop_leave_no_process(tmp_path_factory):
     assert all_gone(home) == []
 
     proc = start_foreground(home)  # the same home again: the cluster and secrets are reused
+    running = len(stack_processes(home))
+    second = subprocess.run([sys.executable, "-m", "town_industry", "airflow", "start", "--home", str(home)],
+                            capture_output=True, text=True, timeout=120)
+    assert second.returncode == 1 and "already runs" in second.stderr  # refused...
+    assert proc.poll() is None and len(stack_processes(home)) >= running  # ...and the running stack untouched
     subprocess.run([sys.executable, "-m", "town_industry", "airflow", "stop", "--home", str(home)],
                    check=True, timeout=120)  # what make airflow-stop runs
     assert proc.wait(timeout=120) == 0

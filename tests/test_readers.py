@@ -1,4 +1,4 @@
-"""Readers and parsers: every spelling SOURCES.md lists, both encodings, XLSX with a title row."""
+"""Readers and parsers: every spelling docs/file_contracts.md lists, both encodings, XLSX with a title row."""
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -123,3 +123,12 @@ def test_file_level_rejections(tmp_path):
     with pytest.raises(FileRejected) as exc:
         read_file(broken, SOURCE)
     assert exc.value.rule == "unreadable_file"
+
+
+def test_unsupported_file_type(tmp_path):
+    text = tmp_path / "2020-06.txt"
+    _write_csv(text, [HEADER_ZH, ROW], "utf-8")
+    with pytest.raises(FileRejected) as exc:
+        read_file(text, SOURCE)
+    assert exc.value.rule == "unsupported_file_type"
+    assert exc.value.finding.message.startswith("文件 2020-06.txt 不是 .csv 或 .xlsx 文件")

@@ -1,4 +1,5 @@
-"""One test per error rule of SOURCES.md for enterprise_monthly (and the rules every source shares).
+"""One test per error rule of enterprise_monthly's file contract (and the rules every source shares;
+docs/file_contracts.md, include/rules.yml).
 
 Each loads a good 2020-01 file, then delivers a bad revision of it: the run fails,
 the error is reported with row and column, and the warehouse's data is unchanged.

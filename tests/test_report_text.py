@@ -59,10 +59,10 @@ def test_named_projects_and_the_places_for_a_person():
     assert len(placeholders) == 6
 
 
-def test_every_warning_rule_has_a_chinese_name_for_the_appendix():
-    from town_industry.report.draft import report_settings
-    from town_industry.contracts.sources import declared_sources
-
-    warnings = {"extra_column_ignored"} | {check.rule for source in declared_sources()
-                                           for check in source.history_checks if check.severity == "warning"}
-    assert warnings <= set(report_settings()["warning_rules"]), "name them in include/report/report.yml"
+def test_appendix_names_warnings_in_chinese_from_the_rule_catalogue():
+    data = report_data()
+    data.warnings.append({"source": "enterprise_monthly", "month": "2020-06", "file": "2020-06.csv", "row": 7,
+                          "column": "taxable_sales", "rule": "taxable_sales_swing_yoy", "message": "应税销售额变动"})
+    appendix = render_markdown(data, CHARTS).split("## 附录三")[1]
+    assert ("| enterprise_monthly/2020-06.csv | 7 | 应税销售额(万元)（taxable_sales） | 应税销售额较上年同月变动超过±50% | "
+            "`taxable_sales_swing_yoy`：应税销售额变动 |") in appendix

@@ -1,6 +1,7 @@
 -- dim_industry: every 4-digit GB/T 4754-2017 class code of an existing division, with the
 -- groupings the KPIs use (industrial, manufacturing, services, NBS 2017 high-tech manufacturing).
 -- Class names are known for the high-tech classes only: the shipped reference data lists divisions.
+-- The sections of each group are parameters: contracts/industry.py is their one definition.
 WITH divisions AS (
     SELECT * FROM read_csv($divisions_csv, header = true, all_varchar = true)
 ),
@@ -18,9 +19,9 @@ SELECT
     c.division_name,
     c.section_code,
     c.section_name,
-    c.section_code IN ('B', 'C', 'D')                AS is_industrial,      -- divisions 06-46
-    c.section_code = 'C'                             AS is_manufacturing,   -- divisions 13-43
-    c.section_code BETWEEN 'F' AND 'T'               AS is_services,        -- divisions 51-97
+    list_contains($industrial_sections, c.section_code)    AS is_industrial,
+    list_contains($manufacturing_sections, c.section_code) AS is_manufacturing,
+    list_contains($services_sections, c.section_code)      AS is_services,
     h.class_code IS NOT NULL                         AS is_high_tech_manufacturing,
     h.category_name                                  AS high_tech_category
 FROM classes AS c

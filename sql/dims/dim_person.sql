@@ -1,5 +1,5 @@
 -- dim_person: one row per person served, known only by a keyed pseudonym of the ID number
--- (HMAC-SHA256; see plugins/town_industry/personal.py). Count distinct persons with it;
+-- (HMAC-SHA256; see src/town_industry/ingest/personal.py). Count distinct persons with it;
 -- nobody can get back to who they are from the warehouse.
 SELECT
     person_key,

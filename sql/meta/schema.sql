@@ -31,9 +31,12 @@ CREATE TABLE IF NOT EXISTS meta.dq_issues (
     row_number   INTEGER,              -- as seen in the file; NULL for file-level findings
     column_name  VARCHAR,
     value        VARCHAR,
-    message      VARCHAR   NOT NULL,
-    recorded_at  TIMESTAMP NOT NULL
+    message      VARCHAR   NOT NULL,   -- in Chinese, worded by the rule catalogue include/rules.yml
+    recorded_at  TIMESTAMP NOT NULL,
+    message_en   VARCHAR               -- in English; NULL in rows recorded before it (their message is English)
 );
+-- Warehouses created before message_en get it here, as the last column: the same layout as a new one.
+ALTER TABLE meta.dq_issues ADD COLUMN IF NOT EXISTS message_en VARCHAR;
 
 -- The file each source-month currently holds in the warehouse (latest load that changed it), with
 -- its warnings as they stand now (warnings that compare months are recomputed when those months load).

@@ -11,7 +11,8 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SQL_DIR = PROJECT_ROOT / "sql"
 SOURCES_DIR = PROJECT_ROOT / "include" / "sources"
-REFERENCE_DIR = PROJECT_ROOT / "include" / "data" / "reference"
+# Classifications shipped with the project (not delivered data, so not under DATA_DIR).
+REFERENCE_DIR = PROJECT_ROOT / "include" / "reference"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 
 # Shortest pause of a rescheduled sensor: a worker takes ~5 s to report a try, and Airflow 3.3's
@@ -55,6 +56,18 @@ def settle_poke_interval() -> float:
 def reports_dir() -> Path:
     """Where half-year drafts are written: ``REPORTS_DIR/<period>/``."""
     return Path(os.environ.get("REPORTS_DIR", PROJECT_ROOT / "reports")).resolve()
+
+
+LANGUAGES = ("zh", "en")
+
+
+def language() -> str:
+    """The language of the run summary ``town-industry run`` prints: ``TOWN_INDUSTRY_LANGUAGE``, zh (the
+    default) or en. Reports for clerks are always Chinese; meta.dq_issues holds both languages."""
+    chosen = os.environ.get("TOWN_INDUSTRY_LANGUAGE", "zh").strip().lower() or "zh"
+    if chosen not in LANGUAGES:
+        raise ValueError(f"TOWN_INDUSTRY_LANGUAGE must be one of {', '.join(LANGUAGES)}, not {chosen!r}")
+    return chosen
 
 
 def work_dir() -> Path:

@@ -38,7 +38,11 @@ def cmd_run(args) -> int:
     warnings.filterwarnings("ignore")  # library deprecation chatter would bury the one-line summaries
     print(f"data: {settings.data_dir()}  warehouse: {settings.warehouse_path()}")
     ok = run(args.first, args.last, sources=_sources(args.sources) or None, build_kpis=not args.no_kpis)
-    print("all runs succeeded" if ok else "some runs FAILED (see above)")
+    zh = settings.language() == "zh"
+    if ok:
+        print("全部运行成功" if zh else "all runs succeeded")
+    else:
+        print("有运行失败（见上）" if zh else "some runs FAILED (see above)")
     return 0 if ok else 1
 
 
@@ -99,8 +103,6 @@ def cmd_airflow(args) -> int:
         print("Stopped (or nothing was running).")
         return 0
     if args.action == "backfill":
-        if not (args.first and args.last):
-            raise SystemExit("airflow backfill needs --from and --to")
         return la.backfill(la.running_stack(args.home, args.port, args.pg_port), args.first, args.last,
                            _sources(args.sources))
     return la.airflow_cli(args.airflow_args, args.home)
@@ -150,18 +152,32 @@ def parser() -> argparse.ArgumentParser:
 
     from town_industry.deploy.local_airflow import DEFAULT_HOME
 
-    airflow = command("airflow", cmd_airflow, "The local Airflow stack (PostgreSQL, scheduler, api-server, "
-                      "dag-processor, triggerer): start (foreground), stop, backfill, or cli ARGS...")
-    airflow.add_argument("action", choices=["start", "stop", "backfill", "cli"])
-    airflow.add_argument("airflow_args", nargs=argparse.REMAINDER,
-                         help="cli: the airflow command line to run against the stack, e.g. dags list")
-    airflow.add_argument("--home", type=Path, default=DEFAULT_HOME, help=f"the stack's home (default {DEFAULT_HOME})")
-    airflow.add_argument("--port", type=int, default=8080, help="api-server (UI) port")
-    airflow.add_argument("--pg-port", type=int, default=5433, help="PostgreSQL port")
-    airflow.add_argument("--timeout", type=float, default=180, help="start: seconds to wait for health")
-    airflow.add_argument("--from", dest="first", help="backfill: first data month, YYYY-MM")
-    airflow.add_argument("--to", dest="last", help="backfill: last data month, YYYY-MM")
-    airflow.add_argument("--sources", default="", help="backfill: comma-separated sources (default: all)")
+    airflow = commands.add_parser("airflow", help="The local Airflow stack (make airflow): start, stop, backfill, cli.",
+                                  description="The local Airflow stack: PostgreSQL metadata database, scheduler "
+                                              "(LocalExecutor), api-server, dag-processor and triggerer.")
+    airflow.set_defaults(handler=cmd_airflow)
+    actions = airflow.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def stack_action(name: str, help_: str) -> argparse.ArgumentParser:
+        sub = actions.add_parser(name, help=help_, description=help_)
+        sub.add_argument("--home", type=Path, default=DEFAULT_HOME, help=f"the stack's home (default {DEFAULT_HOME})")
+        return sub
+
+    start = stack_action("start", "Start the stack in the foreground and print the UI address and admin "
+                                  "password; Ctrl-C stops everything.")
+    start.add_argument("--port", type=int, default=8080, help="api-server (UI) port")
+    start.add_argument("--pg-port", type=int, default=5433, help="PostgreSQL port")
+    start.add_argument("--timeout", type=float, default=180, help="seconds to wait for every component's health")
+    stop = stack_action("stop", "Stop every process of the running stack, PostgreSQL included.")
+    backfill = stack_action("backfill", "Switch the DAGs on and create one backfill per source for FROM..TO.")
+    backfill.add_argument("--from", dest="first", required=True, help="first data month, YYYY-MM")
+    backfill.add_argument("--to", dest="last", required=True, help="last data month, YYYY-MM")
+    backfill.add_argument("--sources", default="", help="comma-separated sources (default: all)")
+    cli = stack_action("cli", "Run the airflow command line against the running stack: "
+                              "town-industry airflow cli dags list")
+    cli.add_argument("airflow_args", nargs=argparse.REMAINDER, help="the airflow command and its arguments")
+    for sub in (stop, backfill, cli):  # ports come from the running stack's state file
+        sub.set_defaults(port=8080, pg_port=5433)
     return top
 
 

@@ -13,9 +13,24 @@ from town_industry import settings
 from town_industry.cli.summary import kpi_table
 from town_industry.db import read
 from town_industry.periods import first_day, months_between
-
+from town_industry.text import pad
 
 KPI_DAG = "build_kpi_mart"
+
+# The words of the one-line run summaries, in the language of settings.language() (TOWN_INDUSTRY_LANGUAGE).
+WORDS = {
+    "zh": {"ok": "正常", "failed": "失败", "loaded": "已入库 {rows} 行，警告 {warnings} 条",
+           "unchanged": "未变（同一文件已入库）", "rejected": "已退回，错误 {errors} 处",
+           "no_file": "失败：未报送文件", "failed_in": "失败，出错的任务：{tasks}", "failed_run": "失败"},
+    "en": {"ok": "ok", "failed": "FAILED", "loaded": "loaded {rows} rows, {warnings} warnings",
+           "unchanged": "unchanged (same file already loaded)", "rejected": "REJECTED, {errors} errors",
+           "no_file": "FAILED: no file delivered", "failed_in": "FAILED in {tasks}",
+           "failed_run": "FAILED in the run"},
+}
+
+
+def words() -> dict[str, str]:
+    return WORDS[settings.language()]
 
 
 def dag_bag():
@@ -49,14 +64,12 @@ def describe(dag_run, source: str) -> tuple[bool, str]:
     ok = dag_run.state == "success"
     if loads:
         status, rows, warnings, errors = loads[-1]
-        detail = {"loaded": f"loaded {rows} rows, {warnings} warnings",
-                  "unchanged": "unchanged (same file already loaded)",
-                  "rejected": f"REJECTED, {errors} errors"}[status]
+        detail = words()[status].format(rows=rows, warnings=warnings, errors=errors)
     else:
         failed = tasks_failed(dag_run)
         # dag.test() may still try downstream tasks after the sensor failed: the sensor is the cause.
-        detail = ("FAILED: no file delivered" if "wait_for_file" in failed
-                  else f"FAILED in {', '.join(failed) or 'the run'}")
+        detail = (words()["no_file"] if "wait_for_file" in failed
+                  else words()["failed_in"].format(tasks=", ".join(failed)) if failed else words()["failed_run"])
     return ok, f"{source}: {detail}"
 
 
@@ -84,7 +97,8 @@ def run(first: str, last: str, echo=print, sources: list[str] | None = None, bui
                    for dag in dags]
         month_ok = all(ok for ok, _ in results)
         all_ok &= month_ok
-        echo(f"{month}  {'ok    ' if month_ok else 'FAILED'}  " + " | ".join(outcome for _, outcome in results))
+        status = pad(words()["ok" if month_ok else "failed"], 6)
+        echo(f"{month}  {status}  " + " | ".join(outcome for _, outcome in results))
     if build_kpis:
         all_ok &= run_kpis(bag, first, last, echo)
     return all_ok

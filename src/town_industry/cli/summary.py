@@ -19,15 +19,20 @@ def kpi_table(path: Path, first: str, last: str) -> str:
     touched = sorted({p for p, _, _ in rows
                       if periods.half_year_months(p)[0] <= last and periods.half_year_months(p)[-1] >= first})
     if not touched:
+        if settings.language() == "zh":
+            return f"KPI 集市：{first} 至 {last} 之间没有完整的半年（须每个核心来源六个月都已入库）。"
         return f"KPI mart: no complete half-year between {first} and {last} (all six months of every core source)."
     values = {(p, code): v for p, code, v in rows}
     cells = [["kpi_code", "指标", *touched]]
     for kpi in catalogue().for_grain("half_year"):
         cells.append([kpi.code, kpi.name_zh,
                       *(figure(values.get((p, kpi.code)), kpi.unit, kpi.precision) for p in touched)])
-    lines = [f"KPIs of the complete half-years (mart.half_year_kpis in {path}):", *table(cells, right_from=2)]
+    title = (f"完整半年的指标（{path} 中的 mart.half_year_kpis）：" if settings.language() == "zh"
+             else f"KPIs of the complete half-years (mart.half_year_kpis in {path}):")
+    lines = [title, *table(cells, right_from=2)]
     drafts = [settings.reports_dir() / p for p in touched if (settings.reports_dir() / p).is_dir()]
-    lines += [f"Report draft: {d / f'industrial_economy_report_{d.name}.md'} (and .docx)" for d in drafts]
+    label = "报告初稿" if settings.language() == "zh" else "Report draft"
+    lines += [f"{label}: {d / f'industrial_economy_report_{d.name}.md'} (.docx)" for d in drafts]
     return "\n".join(lines)
 
 

@@ -1,37 +1,72 @@
-"""GB/T 4754-2017 industry classification and the NBS 2017 high-tech manufacturing list.
+"""GB/T 4754-2017 industry classes and the groups the KPIs count them in: the one definition.
 
-Both are reference data shipped as CSV under ``include/data/reference/``; the
-warehouse's ``dim_industry`` is built from the same files.
+The classifications are reference data typed in from the published standards (``include/reference/``):
+the divisions (大类) with their sections (门类), and the NBS 2017 list of high-tech manufacturing classes.
+Which sections count as industrial, manufacturing or services is this project's rule, stated only here:
+the warehouse's ``dim_industry`` receives these sections as parameters (``dim_industry_parameters``), and
+Python code that needs a class's groups asks ``classify``, so the two cannot disagree.
 """
 from __future__ import annotations
 
 import csv
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from town_industry import settings
 
 DIVISIONS_CSV = settings.REFERENCE_DIR / "gbt4754_2017_divisions.csv"
 HIGH_TECH_CSV = settings.REFERENCE_DIR / "nbs2017_high_tech_manufacturing.csv"
+
+# By section, so a division moved between sections by a revised standard moves with it.
+INDUSTRIAL_SECTIONS = ("B", "C", "D")             # mining, manufacturing, utilities: divisions 06-46
+MANUFACTURING_SECTIONS = ("C",)                   # divisions 13-43
+SERVICES_SECTIONS = tuple("FGHIJKLMNOPQRST")      # the tertiary sections: divisions 51-97
+
 _CLASS = re.compile(r"^\d{4}$")
 
 
+@dataclass(frozen=True)
+class IndustryClass:
+    """One 4-digit class with the groups it belongs to (the flags of its ``dim_industry`` row)."""
+
+    code: str
+    section_code: str
+    is_industrial: bool
+    is_manufacturing: bool
+    is_services: bool
+    is_high_tech_manufacturing: bool
+
+
 @lru_cache(maxsize=None)
-def division_codes() -> frozenset[str]:
+def _sections_by_division() -> dict[str, str]:
     with DIVISIONS_CSV.open(encoding="utf-8") as f:
-        return frozenset(row["division_code"] for row in csv.DictReader(f))
+        return {row["division_code"]: row["section_code"] for row in csv.DictReader(f)}
 
 
 @lru_cache(maxsize=None)
-def high_tech_classes() -> frozenset[str]:
+def _high_tech_classes() -> frozenset[str]:
     with HIGH_TECH_CSV.open(encoding="utf-8") as f:
         return frozenset(row["class_code"] for row in csv.DictReader(f))
 
 
 def is_valid_industry_class(code: object) -> bool:
     """Four digits whose first two name a GB/T 4754-2017 division."""
-    return isinstance(code, str) and bool(_CLASS.match(code)) and code[:2] in division_codes()
+    return isinstance(code, str) and bool(_CLASS.match(code)) and code[:2] in _sections_by_division()
 
 
-def is_high_tech_manufacturing(code: str) -> bool:
-    return code in high_tech_classes()
+def classify(code: str) -> IndustryClass:
+    """The groups of a valid class code (``ValueError`` for any other)."""
+    if not is_valid_industry_class(code):
+        raise ValueError(f"not a GB/T 4754-2017 class: {code!r}")
+    section = _sections_by_division()[code[:2]]
+    return IndustryClass(code, section, section in INDUSTRIAL_SECTIONS, section in MANUFACTURING_SECTIONS,
+                         section in SERVICES_SECTIONS, code in _high_tech_classes())
+
+
+def dim_industry_parameters() -> dict[str, str | list[str]]:
+    """What ``sql/dims/dim_industry.sql`` reads: the reference files and the sections of each group."""
+    return {"divisions_csv": str(DIVISIONS_CSV), "high_tech_csv": str(HIGH_TECH_CSV),
+            "industrial_sections": list(INDUSTRIAL_SECTIONS),
+            "manufacturing_sections": list(MANUFACTURING_SECTIONS),
+            "services_sections": list(SERVICES_SECTIONS)}

@@ -7,13 +7,14 @@ so adding a source means adding a YAML file, a generated suite and SQL models.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 from town_industry import settings
+from town_industry.contracts import rules
 
 # Column types a declaration may use, and how the warehouse stores each.
 STORAGE_TYPES = {
@@ -76,26 +77,47 @@ class Column:
     def all_headers(self) -> tuple[str, ...]:
         return (self.name, *self.headers)
 
+    @property
+    def header(self) -> str:
+        """The column's (first) Chinese header, as clerks know it; the name when it has none."""
+        return self.headers[0] if self.headers else self.name
+
 
 @dataclass(frozen=True)
 class Check:
-    """A Great Expectations expectation beyond what the column declarations imply."""
+    """A Great Expectations expectation beyond what the column declarations imply.
+
+    It names a rule of ``include/rules.yml`` (which decides the severity and words the message) and
+    gives ``params``, values for the message's placeholders. A pair expectation's two columns
+    (``column_A``, ``column_B``) are the placeholders ``{a}`` and ``{b}`` without being declared here:
+    ingest/suites.py fills them in with the columns' Chinese headers (English: the column names).
+    """
 
     expectation: str
     kwargs: dict
     rule: str
-    severity: str = "error"
-    message: str = ""
+    params: dict = field(default_factory=dict)
+
+    @property
+    def severity(self) -> str:
+        return rules.get(self.rule).severity
 
 
 @dataclass(frozen=True)
 class HistoryCheck:
-    """A SQL check against what the warehouse already holds (e.g. the same month last year)."""
+    """A SQL check against what the warehouse already holds (e.g. the same month last year).
+
+    The SQL returns ``row_number, column_name, value, params``: ``params`` is a STRUCT with the values
+    of the rule's message placeholders. ``params`` here are extra $parameters of the SQL (a local ceiling).
+    """
 
     rule: str
     sql: str
-    severity: str = "warning"
-    params: dict = field(default_factory=dict)  # extra $parameters, e.g. a local ceiling
+    params: dict = field(default_factory=dict)
+
+    @property
+    def severity(self) -> str:
+        return rules.get(self.rule).severity
 
 
 @dataclass(frozen=True)
@@ -144,6 +166,13 @@ class Source:
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
 
+    def label(self, name: str | None) -> str | None:
+        """``统一社会信用代码（uscc）`` for a declared column; anything else (an extra header) as it is."""
+        declared = {c.name: c for c in self.columns}
+        if name not in declared or declared[name].header == name:
+            return name
+        return f"{declared[name].header}（{name}）"
+
     @property
     def stored_columns(self) -> tuple[Column, ...]:
         """The columns that reach staging (personal names never do)."""
@@ -168,6 +197,29 @@ def _column(raw: dict) -> Column:
     return col
 
 
+def _check(kind: type, raw: dict, stage: str, path: Path):
+    """A Check or HistoryCheck from its declaration, strictly: catalogued rule, known keys only."""
+    where = f"{path}: {stage} check {raw.get('rule', '?')}"
+    allowed = [f.name for f in fields(kind)]
+    unknown = sorted(set(raw) - set(allowed))
+    if unknown:
+        why = {"severity": "the rule catalogue include/rules.yml decides a rule's severity",
+               "message": "messages come from the rule catalogue include/rules.yml (give params instead)"}
+        raise ValueError(f"{where}: unknown key(s) {unknown} (allowed: {', '.join(allowed)}). "
+                         + " ".join(why[k] for k in unknown if k in why))
+    try:
+        check = kind(**raw)
+        rule = rules.get(check.rule)
+    except (TypeError, rules.UnknownRule) as exc:
+        raise ValueError(f"{where}: {exc}") from None
+    if stage not in rule.checked_in:
+        raise ValueError(f"{where}: the catalogue does not list {stage!r} in checked_in of {rule.code}")
+    if kind is Check and not set(check.params) <= rule.placeholders:
+        raise ValueError(f"{where}: params {sorted(set(check.params) - rule.placeholders)} are not placeholders "
+                         f"of the rule's message (it has {sorted(rule.placeholders)})")
+    return check
+
+
 def parse_source(path: Path) -> Source:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     source = Source(
@@ -177,8 +229,8 @@ def parse_source(path: Path) -> Source:
         key=tuple(raw["key"]) if isinstance(raw["key"], list) else (raw["key"],),
         month_column=raw.get("month_column", "stat_month"),
         columns=tuple(_column(dict(c)) for c in raw["columns"]),
-        checks=tuple(Check(**c) for c in raw.get("checks", ())),
-        history_checks=tuple(HistoryCheck(**c) for c in raw.get("history_checks", ())),
+        checks=tuple(_check(Check, c, "suite", path) for c in raw.get("checks", ())),
+        history_checks=tuple(_check(HistoryCheck, c, "history", path) for c in raw.get("history_checks", ())),
         models=tuple(Model(**{**m, "tracked": tuple(m.get("tracked", ()))}) for m in raw.get("models", ())),
         file_extensions=tuple(raw.get("file_extensions", (".csv", ".xlsx"))),
         arrival_deadline_days=float(raw.get("arrival_deadline_days", 20)),

@@ -809,6 +809,10 @@ def start_foreground(stack: LocalAirflow, timeout: float) -> int:
     signal.signal(signal.SIGINT, _raise_interrupt)
     signal.signal(signal.SIGTERM, _raise_interrupt)
     signal.signal(signal.SIGHUP, _raise_interrupt)
+    if stack.running():  # never stop somebody else's stack because a second start was refused
+        _say(f"ERROR: an Airflow stack already runs in {stack.home}: stop it first "
+             f"(make airflow-stop, or town-industry airflow stop)", file=sys.stderr)
+        return 1
     code = 0
     try:
         _say(f"Starting Airflow in {stack.home} (PostgreSQL on {stack.pg_port}, UI on {stack.port})...")

@@ -1,4 +1,4 @@
-"""Parsers for the cell spellings real files use (SOURCES.md, "What every reader must accept").
+"""Parsers for the cell spellings real files use (docs/file_contracts.md, "Cells").
 
 Each parser takes a column of raw cell texts (str, or None for an empty cell) and
 returns the parsed values plus a mask of the cells that held text but did not parse.
@@ -11,6 +11,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 import pandas as pd
+
+from town_industry.contracts.rules import bilingual
 
 EMPTY_MARKERS = {"", "—", "——", "-", "－", "/", "／"}
 
@@ -84,6 +86,18 @@ PARSERS = {
     "decimal": parse_decimal,
     "integer": parse_integer,
     "text": lambda text: text,
+}
+
+
+# What a cell of each type may hold, for the message of a cell that does not parse (rule unparseable_value).
+ACCEPTED = {
+    "month": bilingual("年月，如 2020-06、202006、2020/6 或 2020年6月",
+                       "a month (2020-06, 202006, 2020/6 or 2020年6月)"),
+    "date": bilingual("日期，如 2020-06-03、2020/6/3、2020年6月3日 或 20200603",
+                      "a date (2020-06-03, 2020/6/3, 2020年6月3日, 20200603)"),
+    "boolean": bilingual("是/否（也可写 Y/N、1/0、true/false）", "a yes/no value (是/否, Y/N, 1/0, true/false)"),
+    "decimal": bilingual("数字，如 1234.5 或 1,234.5（不带单位和文字）", "a number (1234.5 or 1,234.5)"),
+    "integer": bilingual("整数，如 120（不带小数、单位和文字）", "a whole number"),
 }
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from town_industry.contracts.rules import bilingual, finding
 from town_industry.contracts.sources import Source
 from town_industry.ingest.parsing import clean_cell
 
@@ -21,11 +22,15 @@ ROW = "_row"  # column holding each data row's row number in the file
 
 
 class FileRejected(Exception):
-    """The file as a whole cannot be read as this source (unreadable, no header, no rows)."""
+    """The file as a whole cannot be read as this source (unreadable, no header, no rows).
 
-    def __init__(self, rule: str, message: str, column: str | None = None):
-        super().__init__(message)
-        self.rule, self.message, self.column = rule, message, column
+    ``rule`` is a code of include/rules.yml and ``params`` the values of its message's placeholders.
+    """
+
+    def __init__(self, rule: str, params: dict, column: str | None = None):
+        self.finding = finding(rule, params, column=column)
+        super().__init__(self.finding.message_en)
+        self.rule = rule
 
 
 @dataclass
@@ -43,7 +48,7 @@ def read_file(path: Path, source: Source) -> RawTable:
     elif suffix == ".xlsx":
         rows, encoding = _xlsx_rows(path), "xlsx"
     else:
-        raise FileRejected("unsupported_file_type", f"{path.name}: not a .csv or .xlsx file")
+        raise FileRejected("unsupported_file_type", {"file": path.name})
     table = _to_table(rows, source, path)
     table.encoding = encoding
     return table
@@ -59,13 +64,16 @@ def _csv_rows(path: Path) -> tuple[list[list[str]], str]:
         except UnicodeDecodeError:
             continue
     else:  # pragma: no cover - gb18030 decodes almost any byte string
-        raise FileRejected("unreadable_file", f"{path.name}: neither UTF-8 nor GBK text")
+        raise FileRejected("unreadable_file", {"file": path.name, "detail": bilingual(
+            "既不是 UTF-8 也不是 GBK 编码的文本", "neither UTF-8 nor GBK text")})
     if "\x00" in text:
-        raise FileRejected("unreadable_file", f"{path.name}: binary content, not a CSV text file")
+        raise FileRejected("unreadable_file", {"file": path.name, "detail": bilingual(
+            "含有二进制内容，不是 CSV 文本文件", "binary content, not a CSV text file")})
     try:
         return list(csv.reader(io.StringIO(text, newline=""))), encoding
     except csv.Error as exc:
-        raise FileRejected("unreadable_file", f"{path.name}: not valid CSV ({exc})") from exc
+        raise FileRejected("unreadable_file", {"file": path.name, "detail": bilingual(
+            f"CSV 格式有误：{exc}", f"not valid CSV: {exc}")}) from exc
 
 
 def _xlsx_cell(value: object) -> str | None:
@@ -89,7 +97,8 @@ def _xlsx_rows(path: Path) -> list[list[str | None]]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise FileRejected("unreadable_file", f"{path.name}: not a readable XLSX workbook ({exc})") from exc
+        raise FileRejected("unreadable_file", {"file": path.name, "detail": bilingual(
+            f"不是可读的 XLSX 工作簿：{exc}", f"not a readable XLSX workbook: {exc}")}) from exc
     try:
         sheet = workbook.worksheets[0]
         return [[_xlsx_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
@@ -109,9 +118,8 @@ def _to_table(rows: list[list], source: Source, path: Path) -> RawTable:
     )
     if header_index is None:
         key = ", ".join(source.key)
-        raise FileRejected(
-            "required_column_missing", f"{path.name}: no header row holding the key column ({key})", column=key
-        )
+        header = "、".join(source.column(name).header for name in source.key)
+        raise FileRejected("required_column_missing", {"header": header, "column": key}, column=key)
     header = [clean_cell(c) for c in rows[header_index]]
     positions: dict[str, int] = {}
     extra: list[str] = []
@@ -132,7 +140,7 @@ def _to_table(rows: list[list], source: Source, path: Path) -> RawTable:
             data.append(cells)
             numbers.append(offset)
     if not data:
-        raise FileRejected("no_data_rows", f"{path.name}: a header row but no data rows")
+        raise FileRejected("no_data_rows", {"file": path.name, "header_row": header_index + 1})
     cells = pd.DataFrame(data, columns=list(positions), dtype=object)
     cells.insert(0, ROW, numbers)
     return RawTable(cells=cells, header_row=header_index + 1, extra_headers=extra)

@@ -1,34 +1,67 @@
-"""The human-readable report of a rejected file: every failing row, and what to fix."""
+"""The report of a rejected file, for the clerk who must fix it: in Chinese, every failing row and what
+to do, with the English messages below for whoever reads English."""
 from __future__ import annotations
 
 from pathlib import Path
 
+from town_industry.contracts import rules
 from town_industry.contracts.findings import ERROR, WARNING, Finding
+from town_industry.contracts.rules import SEVERITY_ZH
+from town_industry.contracts.sources import get_source
+from town_industry.text import markdown_cell
 
 
-def _cell(text: object) -> str:
-    return "" if text is None else str(text).replace("|", "\\|").replace("\n", " ")
+def _row(row: int | None, language: str) -> str:
+    if row is None:
+        return "（整个文件）" if language == "zh" else "(file)"
+    return str(row)
+
+
+def _table_zh(findings: list[Finding], label) -> list[str]:
+    lines = ["| 类别 | 行 | 列 | 规则 | 值 | 问题 |", "|---|---|---|---|---|---|"]
+    for f in findings:
+        cells = [SEVERITY_ZH[f.severity], _row(f.row, "zh"), label(f.column),
+                 f"{rules.get(f.rule).name_zh}（{f.rule}）", f.value, f.message]
+        lines.append("| " + " | ".join(markdown_cell(c) for c in cells) + " |")
+    return lines
+
+
+def _table_en(findings: list[Finding]) -> list[str]:
+    lines = ["| severity | row | column | rule | value | problem |", "|---|---|---|---|---|---|"]
+    for f in findings:
+        cells = [f.severity, _row(f.row, "en"), f.column, f.rule, f.value, f.message_en]
+        lines.append("| " + " | ".join(markdown_cell(c) for c in cells) + " |")
+    return lines
 
 
 def write_error_report(path: Path, *, source: str, month: str, file: Path, sha256: str,
                        findings: list[Finding]) -> Path:
+    declared = get_source(source)
     errors = [f for f in findings if f.severity == ERROR]
     warnings = [f for f in findings if f.severity == WARNING]
     lines = [
-        f"# Rejected: {source} {month}",
+        f"# 退回通知：{declared.title} {month}",
         "",
-        f"- File: `{file}`",
-        f"- SHA-256: `{sha256}`",
-        f"- {len(errors)} error(s), {len(warnings)} warning(s). Nothing of this file was loaded; "
-        f"the warehouse keeps what it held for {source} {month}.",
-        "- Fix the rows below and deliver the file again under the same name.",
+        f"报送的文件 `{file.name}` 有 {len(errors)} 处错误，已整份退回，没有任何数据入库；"
+        f"数据库中{declared.title} {month} 的数据保持原样。",
         "",
-        "| severity | row | column | rule | value | problem |",
-        "|---|---|---|---|---|---|",
+        "**请这样处理：** 按下表逐行改正标为“错误”的内容（标为“警告”的请核实，不改也可以入库），"
+        f"然后用同一文件名 `{file.name}` 重新报送。行号是在 Excel 或文本编辑器中看到的行号。",
+        "",
+        f"- 报表：{declared.title}（`{source}`），{month}",
+        f"- 文件：`{file}`",
+        f"- SHA-256：`{sha256}`",
+        f"- 错误 {len(errors)} 处，警告 {len(warnings)} 处",
+        "",
+        *_table_zh(errors + warnings, declared.label),
+        "",
+        f"## English: rejected, {source} {month}",
+        "",
+        f"{len(errors)} error(s), {len(warnings)} warning(s). Nothing of this file was loaded; the warehouse keeps "
+        f"what it held for {source} {month}. Fix the rows below and deliver the file again under the same name.",
+        "",
+        *_table_en(errors + warnings),
     ]
-    for f in errors + warnings:
-        lines.append(f"| {f.severity} | {_cell(f.row) or '(file)'} | {_cell(f.column)} | {f.rule} | "
-                     f"{_cell(f.value)} | {_cell(f.message)} |")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

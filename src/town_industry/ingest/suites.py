@@ -1,9 +1,11 @@
 """Build each source's Great Expectations suite from its declaration.
 
-The suite JSON under ``expectations/suites/`` is generated (``make suites``) and
+The suite JSON under ``expectations/suites/`` is generated (``town-industry suites``) and
 committed, so reviewers see every rule in GX's own format; a test keeps it in step
-with the declaration. Each expectation's ``meta`` names the rule, the severity and
-the message that error reports and ``meta.dq_issues`` show.
+with the declaration. Each expectation's ``meta`` names the rule of ``include/rules.yml``, its
+severity there, and ``params``: the values of the rule's message placeholders known from the
+declaration. The message itself is rendered from the catalogue when a finding is made, with
+``RUNTIME_PARAMS`` (the file's month) added then.
 """
 from __future__ import annotations
 
@@ -11,84 +13,130 @@ import json
 from pathlib import Path
 
 from town_industry import settings
-from town_industry.contracts.sources import Source, declared_sources
+from town_industry.contracts import rules
+from town_industry.contracts.rules import bilingual
+from town_industry.contracts.sources import Check, Column, Source, declared_sources
 
 SUITES_DIR = settings.EXPECTATIONS_DIR / "suites"
 
-# Column ``format`` names in declarations → (expectation, rule, message).
+# Placeholders every suite finding can use, filled in at validation time (runtime_params).
+RUNTIME_PARAMS = ("month",)
+
+
+def runtime_params(month: str) -> dict:
+    """The RUNTIME_PARAMS of a file delivered for ``month`` (YYYY-MM)."""
+    return {"month": month}
+
+
+# Column ``format`` names in declarations → (expectation, rule).
 FORMAT_EXPECTATIONS = {
-    "uscc": ("expect_column_values_to_be_valid_uscc", "invalid_uscc",
-             "not a valid unified social credit code (GB 32100-2015 characters or check character)"),
-    "industry_class": ("expect_column_values_to_be_valid_industry_class", "invalid_industry_code",
-                       "not a 4-digit GB/T 4754-2017 class of an existing division"),
-    "id_number": ("expect_column_values_to_be_valid_id_number", "invalid_id_number",
-                  "not a valid resident ID number (GB 11643-1999 birth date or check character)"),
+    "uscc": ("expect_column_values_to_be_valid_uscc", "invalid_uscc"),
+    "industry_class": ("expect_column_values_to_be_valid_industry_class", "invalid_industry_code"),
+    "id_number": ("expect_column_values_to_be_valid_id_number", "invalid_id_number"),
 }
 
+# A pair expectation's columns → the placeholders naming them in a declared check's message.
+PAIR_PARAMS = {"column_A": "a", "column_B": "b"}
 
-def _expectation(kind: str, kwargs: dict, rule: str, message: str, severity: str = "error",
-                 column: str | None = None) -> dict:
-    meta = {"rule": rule, "severity": severity, "message": message}
+
+def _expectation(rule: str, kind: str, kwargs: dict, params: dict | None = None, column: str | None = None) -> dict:
+    catalogued = rules.get(rule)
+    missing = catalogued.placeholders - set(params or {}) - set(RUNTIME_PARAMS)
+    if missing:
+        raise ValueError(f"{kind} on {column or kwargs.get('column')}: no value for the placeholder(s) "
+                         f"{sorted(missing)} of rule {rule}")
+    meta = {"rule": rule, "severity": catalogued.severity}
+    if params:
+        meta["params"] = params
     if column:
         meta["column"] = column
     return {"type": kind, "kwargs": kwargs, "meta": meta}
 
 
+def _column_name(source: Source, name: str) -> dict:
+    """A column as a message names it: its Chinese header, or its name in English."""
+    return bilingual(source.column(name).header, name)
+
+
+def _values_zh(source: Source, column: str, values: list) -> str:
+    """Category codes as the clerk writes them (first Chinese spelling), joined by ／."""
+    spellings = source.column(column).values or {}
+    return "／".join(str((spellings.get(v) or [v])[0]) for v in values)
+
+
+def _required_expectations(source: Source, col: Column) -> list[dict]:
+    found = []
+    if col.required:
+        found.append(_expectation("required_cell_empty", "expect_column_values_to_not_be_null",
+                                  {"column": col.name}, {"when": bilingual("每一行都", "on every row")}))
+    for condition, operator in ((col.required_when, "IN"), (col.required_unless, "NOT_IN")):
+        for other, values in (condition or {}).items():
+            header, shown = source.column(other).header, _values_zh(source, other, values)
+            when = (bilingual(f"{header}为“{shown}”时", f"when {other} is {' / '.join(values)}")
+                    if operator == "IN" else
+                    bilingual(f"{header}不是“{shown}”时", f"unless {other} is {' / '.join(values)}"))
+            found.append(_expectation(
+                "required_cell_empty", "expect_column_values_to_not_be_null",
+                {"column": col.name, "row_condition": {"type": "comparison", "column": {"name": other},
+                                                       "operator": operator, "parameter": list(values)}},
+                {"when": when}))
+    return found
+
+
+def _minimum_expectation(col: Column) -> dict:
+    if col.min_exclusive and col.min == 0:
+        rule, params = "not_positive", None
+    elif col.min == 0:
+        rule, params = "negative_amount", None
+    else:
+        rule, params = "below_minimum", {"op": ">" if col.min_exclusive else "≥", "min": col.min}
+    return _expectation(rule, "expect_column_values_to_be_between",
+                        {"column": col.name, "min_value": col.min, "strict_min": col.min_exclusive}, params)
+
+
+def _column_expectations(source: Source, col: Column) -> list[dict]:
+    found = _required_expectations(source, col)
+    if col.not_before or col.not_after:
+        bounds = {"min_value": {"$PARAMETER": col.not_before} if col.not_before else None,
+                  "max_value": {"$PARAMETER": col.not_after} if col.not_after else None}
+        found.append(_expectation("date_outside_month" if col.not_before else "date_after_month",
+                                  "expect_column_values_to_be_between",
+                                  {"column": col.name, **{k: v for k, v in bounds.items() if v}}))
+    if col.min is not None:
+        found.append(_minimum_expectation(col))
+    if col.max_length is not None:
+        found.append(_expectation("too_long", "expect_column_value_lengths_to_be_between",
+                                  {"column": col.name, "max_value": col.max_length}, {"max_length": col.max_length}))
+    if col.format:
+        kind, rule = FORMAT_EXPECTATIONS[col.format]
+        found.append(_expectation(rule, kind, {"column": col.name}))
+    return found
+
+
+def _declared_check(source: Source, check: Check) -> dict:
+    placeholders = rules.get(check.rule).placeholders
+    pair = {PAIR_PARAMS[k]: _column_name(source, v) for k, v in check.kwargs.items()
+            if k in PAIR_PARAMS and PAIR_PARAMS[k] in placeholders}
+    column = check.kwargs.get("column") or check.kwargs.get("column_B")
+    return _expectation(check.rule, check.expectation, dict(check.kwargs), {**pair, **check.params}, column)
+
+
 def build_suite(source: Source) -> dict:
+    key = bilingual("、".join(source.column(k).header for k in source.key), ", ".join(source.key))
     expectations = [
-        _expectation("expect_column_values_to_be_in_set",
-                     {"column": source.month_column, "value_set": {"$PARAMETER": "file_month"}},
-                     "stat_month_mismatch", "month differs from the month the file is delivered for"),
+        _expectation("stat_month_mismatch", "expect_column_values_to_be_in_set",
+                     {"column": source.month_column, "value_set": {"$PARAMETER": "file_month"}}),
     ]
     if len(source.key) == 1:
-        expectations.append(_expectation("expect_column_values_to_be_unique", {"column": source.key[0]},
-                                         "duplicate_key", "the key value appears more than once in the file"))
+        expectations.append(_expectation("duplicate_key", "expect_column_values_to_be_unique",
+                                         {"column": source.key[0]}, {"key": key}))
     else:
-        expectations.append(_expectation("expect_compound_columns_to_be_unique",
-                                         {"column_list": list(source.key)}, "duplicate_key",
-                                         "the key appears more than once in the file", column=source.key[0]))
+        expectations.append(_expectation("duplicate_key", "expect_compound_columns_to_be_unique",
+                                         {"column_list": list(source.key)}, {"key": key}, column=source.key[0]))
     for col in source.columns:
-        if col.is_dropped:
-            continue
-        if col.required:
-            expectations.append(_expectation("expect_column_values_to_not_be_null", {"column": col.name},
-                                             "required_cell_empty", "a required cell is empty"))
-        for condition, operator, wording in ((col.required_when, "IN", "required when"),
-                                             (col.required_unless, "NOT_IN", "required unless")):
-            for other, values in (condition or {}).items():
-                expectations.append(_expectation(
-                    "expect_column_values_to_not_be_null",
-                    {"column": col.name, "row_condition": {"type": "comparison", "column": {"name": other},
-                                                           "operator": operator, "parameter": list(values)}},
-                    "required_cell_empty", f"{wording} {other} is {' / '.join(values)}, but empty"))
-        if col.not_before or col.not_after:
-            bounds = {"min_value": {"$PARAMETER": col.not_before} if col.not_before else None,
-                      "max_value": {"$PARAMETER": col.not_after} if col.not_after else None}
-            rule = "date_outside_month" if col.not_before else "date_after_month"
-            message = ("not inside the file's month" if col.not_before
-                       else "later than the end of the file's month")
-            expectations.append(_expectation("expect_column_values_to_be_between",
-                                             {"column": col.name, **{k: v for k, v in bounds.items() if v}},
-                                             rule, message))
-        if col.min is not None:
-            op = ">" if col.min_exclusive else "≥"
-            rule = "not_positive" if col.min_exclusive and col.min == 0 else (
-                "negative_amount" if col.min == 0 else "below_minimum")
-            expectations.append(_expectation(
-                "expect_column_values_to_be_between",
-                {"column": col.name, "min_value": col.min, "strict_min": col.min_exclusive},
-                rule, f"must be {op} {col.min:g}"))
-        if col.max_length is not None:
-            expectations.append(_expectation("expect_column_value_lengths_to_be_between",
-                                             {"column": col.name, "max_value": col.max_length},
-                                             "too_long", f"longer than {col.max_length} characters"))
-        if col.format:
-            kind, rule, message = FORMAT_EXPECTATIONS[col.format]
-            expectations.append(_expectation(kind, {"column": col.name}, rule, message))
-    for check in source.checks:
-        column = check.kwargs.get("column") or check.kwargs.get("column_B")
-        expectations.append(_expectation(check.expectation, dict(check.kwargs), check.rule,
-                                         check.message or check.rule, check.severity, column))
+        if not col.is_dropped:
+            expectations += _column_expectations(source, col)
+    expectations += [_declared_check(source, check) for check in source.checks]
     return {"name": source.suite_name, "expectations": expectations,
             "meta": {"generated_from": f"include/sources/{source.name}.yml"}}
 

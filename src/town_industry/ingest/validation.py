@@ -19,18 +19,11 @@ import pandas as pd
 from town_industry import settings
 from town_industry.contracts.codes import mask_id_number
 from town_industry.contracts.findings import ERROR, WARNING, Finding, count
-from town_industry.contracts.sources import Source
-from town_industry.ingest.parsing import parse_series
+from town_industry.contracts.rules import bilingual, finding
+from town_industry.contracts.sources import Column, Source
+from town_industry.ingest.parsing import ACCEPTED, parse_series
 from town_industry.ingest.readers import ROW, FileRejected, RawTable, read_file
-
-UNPARSEABLE = {
-    "month": "not a month (2020-06, 202006, 2020/6 or 2020年6月)",
-    "date": "not a date (2020-06-03, 2020/6/3, 2020年6月3日, 20200603)",
-    "boolean": "not a yes/no value (是/否, Y/N, 1/0, true/false)",
-    "decimal": "not a number",
-    "integer": "not a whole number",
-    "category": "not one of the accepted values",
-}
+from town_industry.ingest.suites import runtime_params
 
 
 @dataclass
@@ -67,7 +60,7 @@ def validate_file(path: Path, source: Source, month: str) -> Validated:
     try:
         raw = read_file(path, source)
     except FileRejected as exc:
-        return Validated(path, sha, None, [Finding(ERROR, exc.rule, exc.message, column=exc.column)])
+        return Validated(path, sha, None, [exc.finding])
     frame, findings = validate_table(raw, source, month)
     return Validated(path, sha, frame, findings)
 
@@ -76,8 +69,9 @@ def validate_table(raw: RawTable, source: Source, month: str) -> tuple[pd.DataFr
     """Parse the cells, then run the suite; a cell that did not parse is reported once, as such."""
     frame, findings = parse_cells(raw.cells, source)
     for header in raw.extra_headers:
-        findings.append(Finding(WARNING, "extra_column_ignored", f"column '{header}' is not part of the "
-                                f"{source.name} contract and was ignored", row=raw.header_row, column=header))
+        title = bilingual(source.title, source.name)
+        findings.append(finding("extra_column_ignored", {"header": header, "title": title},
+                                row=raw.header_row, column=header))
     if frame is not None:
         already = {(f.row, f.column) for f in findings}
         suite_findings = run_suite(frame, raw.cells.set_index(ROW), source, month)
@@ -91,8 +85,8 @@ def parse_cells(cells: pd.DataFrame, source: Source) -> tuple[pd.DataFrame | Non
     findings: list[Finding] = []
     missing = [c.name for c in source.columns if c.required and c.name not in cells.columns]
     for name in missing:
-        findings.append(Finding(ERROR, "required_column_missing", f"required column '{name}' "
-                                f"({' / '.join(source.column(name).headers) or name}) is missing", column=name))
+        findings.append(finding("required_column_missing", {"header": source.column(name).header, "column": name},
+                                column=name))
     if missing:
         return None, findings
 
@@ -105,13 +99,20 @@ def parse_cells(cells: pd.DataFrame, source: Source) -> tuple[pd.DataFrame | Non
         if not unparseable.any():
             frame[col.name] = _in_canonical_unit(values, col)
             continue
-        rule = "unknown_value" if col.type == "category" else "unparseable_value"
-        message = f"not one of {', '.join(col.values)}" if col.type == "category" else UNPARSEABLE[col.type]
-        for row, text in zip(cells.loc[unparseable, ROW], texts[unparseable]):
-            findings.append(Finding(ERROR, rule, message, row=int(row), column=col.name,
-                                    value=shown_value(col, text)))
+        findings += [_unparseable(col, int(row), text)
+                     for row, text in zip(cells.loc[unparseable, ROW], texts[unparseable])]
         frame[col.name] = _in_canonical_unit(values, col)
     return frame, findings
+
+
+def _unparseable(col: Column, row: int, text: str) -> Finding:
+    """The finding of a cell of ``col`` that did not parse, saying what the column accepts."""
+    where = {"row": row, "column": col.name, "value": shown_value(col, text)}
+    if col.type != "category":
+        return finding("unparseable_value", {"accepted": ACCEPTED[col.type]}, **where)
+    spellings = [str((aliases or [code])[0]) for code, aliases in col.values.items()]
+    accepted = bilingual("、".join(spellings), ", ".join(f"{code} ({s})" for code, s in zip(col.values, spellings)))
+    return finding("unknown_value", {"values": accepted}, **where)
 
 
 def _in_canonical_unit(values: pd.Series, col) -> pd.Series:
@@ -185,13 +186,13 @@ def run_suite(frame: pd.DataFrame, texts: pd.DataFrame, source: Source, month: s
                                f"{outcome.exception_info.get('exception_message')}")
         meta = config.meta or {}
         column = meta.get("column") or config.kwargs.get("column")
+        params = {**meta.get("params", {}), **runtime_params(month)}
         for hit in outcome.result.get("unexpected_index_list") or []:
             row = int(hit[ROW])
             shown = [k for k in hit if k != ROW]
             as_written = {k: _as_written(texts, row, k, hit[k], source) for k in shown}
             value = as_written.get(column) if len(shown) == 1 else ", ".join(f"{k}={v}" for k, v in as_written.items())
-            findings.append(Finding(meta.get("severity", ERROR), meta.get("rule", config.type),
-                                    meta.get("message", config.type), row=row, column=column, value=value))
+            findings.append(finding(meta.get("rule", config.type), params, row=row, column=column, value=value))
     return findings
 
 

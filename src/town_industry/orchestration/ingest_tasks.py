@@ -14,7 +14,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from town_industry import settings
 from town_industry.contracts.findings import ERROR, Finding
-from town_industry.contracts.sources import declared_sources, get_source
+from town_industry.contracts.sources import Source, declared_sources, get_source
 from town_industry.db import connect, transaction
 from town_industry.ingest.rejection_report import write_error_report
 from town_industry.ingest.validation import validate_file
@@ -112,11 +112,20 @@ def _reject(con, verdict: dict, load_record: LoadRecord, findings: list[Finding]
         source=source, month=month, file=Path(verdict["path"]), sha256=verdict["sha256"], findings=findings))
     with transaction(con):
         record(con, load_record, findings)
+    raise FileRejectedError(_rejection_message(verdict["path"], get_source(source), errors, load_record.error_report))
+
+
+def _rejection_message(path: str, source: Source, errors: list[Finding], report: str) -> str:
+    """Why the run failed, in Chinese and then English: the first error and where the full report is."""
     first = errors[0]
-    where = f"row {first.row}, column {first.column}" if first.row else f"column {first.column or '-'}"
-    raise FileRejectedError(
-        f"{verdict['path']} rejected with {len(errors)} error(s); nothing loaded. First: {where}: "
-        f"{first.rule}: {first.message} (value {first.value!r}). Full report: {load_record.error_report}")
+    where_zh = ((f"第{first.row}行" if first.row else "整个文件")
+                + (f"，{source.label(first.column)}列" if first.column else ""))
+    where_en = (f"row {first.row}, " if first.row else "") + f"column {first.column or '-'}"
+    value = f"（值：{first.value}）" if first.value is not None else ""
+    return (f"{path} 被退回：{len(errors)} 处错误，没有数据入库。第一处：{where_zh}：{first.message}{value}。"
+            f"完整报告：{report}\n"
+            f"{path} rejected with {len(errors)} error(s); nothing loaded. First: {where_en}: "
+            f"{first.rule}: {first.message_en} (value {first.value!r}). Full report: {report}")
 
 
 def load(verdict: dict, run_id: str | None = None) -> dict:

@@ -14,7 +14,8 @@ from pathlib import Path
 import yaml
 
 from town_industry import periods, settings
-from town_industry.contracts import kpis
+from town_industry.contracts import kpis, rules
+from town_industry.contracts.sources import declared_sources
 from town_industry.db import read
 from town_industry.report import formatting
 from town_industry.text import markdown_cell
@@ -147,12 +148,21 @@ def render_markdown(data: ReportData, chart_paths: dict[str, str]) -> str:
     env.filters["cell"] = markdown_cell
     env.filters["declines"] = _declines
     env.filters["names"] = lambda names: "、".join(names or [])
+    env.filters["rule_name"] = lambda code: rules.get(code).name_zh
+    env.filters["column_label"] = _column_label
     catalogue = kpis.catalogue()
     return env.get_template(TEMPLATE).render(
         d=data, k=data.figures, charts=chart_paths, settings=report_settings(),
         half_zh="上半年" if data.is_first_half else "下半年",
         next_zh="下半年" if data.is_first_half else f"{data.year + 1}年上半年",
         monthly_kpis=catalogue.for_grain("month"), turnaround=_turnaround(data))
+
+
+def _column_label(warning: dict) -> str:
+    """The warning's column with its Chinese header (统一社会信用代码（uscc）); — for a file-level warning."""
+    source = next((s for s in declared_sources() if s.name == warning["source"]), None)
+    label = source.label(warning["column"]) if source else warning["column"]
+    return label or "—"
 
 
 def _declines(months: list[Month]) -> str:

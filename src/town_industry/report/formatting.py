@@ -1,4 +1,4 @@
-"""How figures are written in a report draft (KPIS.md, "How figures are written").
+"""How figures are written in a report draft (docs/kpis.md, "How a draft writes a figure").
 
 Amounts of 1亿元 or more in 亿元, smaller ones in 万元, with the KPI's precision and trailing zeros
 dropped; percentages with one decimal, trailing zero dropped. Rounding is half-up on the decimal value,

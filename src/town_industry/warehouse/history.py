@@ -1,10 +1,18 @@
-"""History checks: a month judged against what the warehouse already holds (``sql/checks/``)."""
+"""History checks: a month judged against what the warehouse already holds (``sql/checks/``).
+
+Each check's SQL returns ``row_number, column_name, value, params``; ``params`` (a STRUCT) holds the
+values of the rule's message placeholders, and the message is rendered here from the rule catalogue.
+A param named after a category column of the source holds a code (``guaranteed_loan``): the Chinese
+message shows the file's Chinese spelling of it (创业担保贷款), the English one the code.
+"""
 from __future__ import annotations
 
 import duckdb
 
 from town_industry import periods
+from town_industry.contracts import rules
 from town_industry.contracts.findings import ERROR, WARNING, Finding
+from town_industry.contracts.rules import bilingual
 from town_industry.contracts.sources import Source
 from town_industry.db import read_sql, run_sql
 from town_industry.warehouse.meta import insert_findings, now
@@ -18,9 +26,18 @@ def history_findings(con: duckdb.DuckDBPyConnection, source: Source, month: str,
         if check.severity not in severities:
             continue
         rows = run_sql(con, read_sql(check.sql), {**check.params, **periods.sql_params(month)}).fetchall()
-        for row_number, column, value, message in rows:
-            findings.append(Finding(check.severity, check.rule, message, row=row_number, column=column, value=value))
+        for row_number, column, value, params in rows:
+            findings.append(rules.finding(check.rule, _in_words(source, params or {}),
+                                          row=row_number, column=column, value=value))
     return findings
+
+
+def _in_words(source: Source, params: dict) -> dict:
+    """Category codes among ``params`` as the file spells them in Chinese, the code in English."""
+    categories = {c.name: c.values for c in source.columns if c.type == "category"}
+    return {name: bilingual(str((categories[name].get(value) or [value])[0]), value)
+            if name in categories and value in categories[name] else value
+            for name, value in params.items()}
 
 
 def recheck_later_months(con: duckdb.DuckDBPyConnection, source: Source, month: str) -> None:
@@ -31,14 +48,14 @@ def recheck_later_months(con: duckdb.DuckDBPyConnection, source: Source, month: 
     later months only. Recomputing them makes the warnings independent of the order months load in:
     a backfill that loads 2020 before 2019 ends with the findings of a load in calendar order.
     """
-    rules = [c.rule for c in source.history_checks if c.severity == WARNING]
-    if not rules:
+    warning_rules = [c.rule for c in source.history_checks if c.severity == WARNING]
+    if not warning_rules:
         return
     later = con.execute("SELECT month, sha256 FROM meta.current_files WHERE source = ? AND month > ? ORDER BY month",
                         [source.name, month]).fetchall()
     at = now()
     for later_month, sha256 in later:
         con.execute("DELETE FROM meta.dq_issues WHERE source = ? AND month = ? AND file_sha256 = ? "
-                    "AND list_contains(?, rule)", [source.name, later_month, sha256, rules])
+                    "AND list_contains(?, rule)", [source.name, later_month, sha256, warning_rules])
         insert_findings(con, source.name, later_month, sha256,
                         history_findings(con, source, later_month, (WARNING,)), at)

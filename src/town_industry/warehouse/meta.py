@@ -35,8 +35,10 @@ def current_sha256(con: duckdb.DuckDBPyConnection, source: str, month: str) -> s
 def insert_findings(con, source: str, month: str, sha256: str, findings: list[Finding], at: datetime) -> None:
     if findings:
         con.executemany(
-            "INSERT INTO meta.dq_issues VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [[source, month, sha256, f.severity, f.rule, f.row, f.column, f.value, f.message, at] for f in findings],
+            "INSERT INTO meta.dq_issues (source, month, file_sha256, severity, rule, row_number, column_name, value, "
+            "message, message_en, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [[source, month, sha256, f.severity, f.rule, f.row, f.column, f.value, f.message, f.message_en, at]
+             for f in findings],
         )
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import duckdb
 
-from town_industry.contracts.industry import DIVISIONS_CSV, HIGH_TECH_CSV
+from town_industry.contracts.industry import dim_industry_parameters
 from town_industry.contracts.sources import STORAGE_TYPES, Source
 from town_industry.db import read_sql, run_sql, table_exists, transaction
 
@@ -20,7 +20,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, sources: tuple[Source, ...]) -
     """Create schemas, meta tables, reference dimensions and staging tables that are missing."""
     with transaction(con):
         con.execute(read_sql("meta/schema.sql"))  # DuckDB runs a multi-statement script
-        reference = {"divisions_csv": str(DIVISIONS_CSV), "high_tech_csv": str(HIGH_TECH_CSV)}
+        reference = dim_industry_parameters()
         for table, sql in REFERENCE_DIMENSIONS:
             if not table_exists(con, table):
                 run_sql(con, f"CREATE TABLE {table} AS\n{read_sql(sql)}", reference)
