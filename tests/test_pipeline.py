@@ -52,7 +52,7 @@ def test_sample_year_loads_and_matches_seed_targets(sample_pipeline, monkeypatch
     # the seed targets (tools/sample_data/seed_targets.yml).
     targets, monthly_targets = seed_targets()["half_year"], seed_targets()["monthly"]
     h1 = "month_key BETWEEN 202001 AND 202006 AND is_above_scale"
-    count = query(f"SELECT count(DISTINCT uscc) FROM fact_enterprise_month WHERE month_key = 202006 AND is_above_scale")
+    count = query("SELECT count(DISTINCT uscc) FROM fact_enterprise_month WHERE month_key = 202006 AND is_above_scale")
     assert meets(targets["above_scale_enterprises"], count[0][0])
     sales, output, high_tech, rd = query(
         f"SELECT sum(taxable_sales), sum(gross_output), sum(high_tech_output), sum(rd_expense) "

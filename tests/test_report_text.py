@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from town_industry.contracts import kpis
 from town_industry.periods import half_year_months
-from town_industry.report.draft import Figure, Month, ReportData, render_markdown
+from town_industry.report.data import Figure, Month, ReportData
+from town_industry.report.draft import render_markdown
 
 CHARTS = {"taxable_sales": "charts/taxable_sales.png", "fixed_asset_investment": "charts/fixed_asset_investment.png"}
 

@@ -351,7 +351,7 @@ def render_source(source: Source) -> str:
     lines += ["", "Their columns: [warehouse.md](../warehouse.md)."]
     fed = _kpis_fed(source)
     if fed:
-        lines += ["", f"KPIs computed from it ([kpi_catalogue.md](../kpi_catalogue.md)): "
+        lines += ["", "KPIs computed from it ([kpi_catalogue.md](../kpi_catalogue.md)): "
                   + ", ".join(_code(k) for k in fed) + "."]
     return "\n".join(lines) + "\n"
 

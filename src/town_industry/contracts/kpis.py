@@ -5,7 +5,6 @@ The mart that computes them is ``marts.kpis``; the draft that writes them is ``r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 

@@ -1,0 +1,108 @@
+"""What a half-year draft says, read from the KPI mart of the published warehouse.
+
+Every figure comes from ``mart.half_year_kpis``, ``mart.monthly_kpis`` and ``mart.kpi_members``, each kept
+with its KPI's declaration so that ``str()`` writes it by the catalogue's unit and precision
+(``formatting``); the warnings are those of the files the period's months hold (``meta.dq_issues``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from town_industry import periods
+from town_industry.contracts import kpis
+from town_industry.report import formatting
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A KPI value as the draft writes it; ``str()`` is the formatted text."""
+    kpi: kpis.Kpi
+    value: float | None
+
+    @property
+    def code(self) -> str:
+        return self.kpi.code
+
+    def __str__(self) -> str:
+        return formatting.figure(self.value, self.kpi.unit, self.kpi.precision)
+
+    @property
+    def growth(self) -> str:
+        return formatting.growth(self.value, self.kpi.precision)
+
+    @property
+    def yoy(self) -> str:
+        return formatting.yoy(self.value, self.kpi.precision)
+
+
+@dataclass
+class Month:
+    month: str  # '2020-04'
+    values: dict[str, float | None] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"{periods.month_number(self.month)}月"
+
+    def figure(self, code: str) -> Figure:
+        return Figure(kpis.catalogue().get(code), self.values.get(code))
+
+
+@dataclass
+class ReportData:
+    """Everything the draft says about one half-year, read from the warehouse."""
+    period: str
+    figures: dict[str, Figure]
+    members: dict[str, list[str]]  # kpi_code -> names, for counting KPIs
+    months: list[Month]  # the period's months
+    months_year_before: list[Month]
+    warnings: list[dict]  # data-quality warnings of the files the period's months hold
+
+    def __post_init__(self):
+        for kpi in kpis.catalogue().for_grain("half_year"):  # a count of nothing has an empty list
+            if kpi.counts_members:
+                self.members.setdefault(kpi.code, [])
+
+    @property
+    def year(self) -> int:
+        return periods.year_of(self.period)
+
+    @property
+    def is_first_half(self) -> bool:
+        return self.period.endswith("H1")
+
+    @property
+    def has_monthly_growth(self) -> bool:
+        return any(m.values.get("taxable_sales_yoy_pct") is not None for m in self.months)
+
+
+def _month_rows(con, months: list[str]) -> list[Month]:
+    rows = con.execute("SELECT month, kpi_code, value FROM mart.monthly_kpis WHERE list_contains(?, month)",
+                       [months]).fetchall()
+    by_month = {m: Month(m) for m in months}
+    for month, code, value in rows:
+        by_month[month].values[code] = value
+    return [by_month[m] for m in months]
+
+
+def read_report_data(con, period: str) -> ReportData:
+    catalogue = kpis.catalogue()
+    values = dict(con.execute("SELECT kpi_code, value FROM mart.half_year_kpis WHERE period = ?",
+                              [period]).fetchall())
+    if not values:
+        raise LookupError(f"no KPIs for {period} in mart.half_year_kpis: are all six months of "
+                          f"{', '.join(catalogue.core_sources)} loaded?")
+    figures = {k.code: Figure(k, values.get(k.code)) for k in catalogue.for_grain("half_year")}
+    members: dict[str, list[str]] = {}
+    for code, name in con.execute("SELECT kpi_code, member_name FROM mart.kpi_members WHERE period = ? "
+                                  "ORDER BY kpi_code, member_key", [period]).fetchall():
+        members.setdefault(code, []).append(name)
+    months = periods.half_year_months(period)
+    year_before = [periods.shift_month(m, -12) for m in months]
+    warnings = [dict(zip(("source", "month", "file", "row", "column", "rule", "message"), r)) for r in con.execute(
+        """SELECT d.source, d.month, regexp_extract(c.path, '[^/]+$'), d.row_number, d.column_name, d.rule, d.message
+           FROM meta.dq_issues AS d
+           JOIN meta.current_files AS c ON c.source = d.source AND c.month = d.month AND c.sha256 = d.file_sha256
+           WHERE d.severity = 'warning' AND list_contains(?, d.month)
+           ORDER BY d.source, d.month, d.row_number NULLS FIRST, d.rule""", [months]).fetchall()]
+    return ReportData(period, figures, members, _month_rows(con, months), _month_rows(con, year_before), warnings)
