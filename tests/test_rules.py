@@ -318,6 +318,25 @@ def test_rejection_report_is_chinese_with_english_below(tmp_path):
     assert "| error | 3 | uscc | invalid_uscc | 91110108551385082R | not a valid unified social credit code" in english
 
 
+def test_a_rejection_report_of_a_hundred_thousand_bad_rows_stays_readable(tmp_path):
+    """Every finding is counted per rule and column; only the first LISTED are listed row by row."""
+    from town_industry.ingest.rejection_report import LISTED, write_error_report
+
+    bad_codes = [rules.finding("invalid_uscc", row=row, column="uscc", value="X") for row in range(2, 100_002)]
+    negative = [rules.finding("negative_amount", row=row, column="taxable_sales", value="-1")
+                for row in range(2, 12)]
+    path = write_error_report(tmp_path / "r.md", source="enterprise_monthly", month="2020-01",
+                              file=Path("/data/2020-01.csv"), sha256="ab" * 32, findings=bad_codes + negative)
+    report = path.read_text("utf-8")
+    chinese, english = report.split("## English")
+    assert "| 错误 | 统一社会信用代码不正确（invalid_uscc） | 统一社会信用代码（uscc） | 100,000 | 2、3、4、5、6 |" in chinese
+    assert "| 10 | 2、3、4、5、6 |" in chinese  # the rarer rule is summarised too, though not listed
+    assert sum(line.startswith("| 错误 | ") for line in chinese.split("## 逐行清单")[1].splitlines()) == LISTED
+    assert f"另有 {100_010 - LISTED:,} 处未列出" in chinese and f"{100_010 - LISTED:,} more" in english
+    assert sum(line.startswith("| error | ") for line in english.splitlines()) == LISTED
+    assert path.stat().st_size < 1_000_000  # readable: not 30 MB of table
+
+
 def test_failure_message_of_a_rejected_file_is_chinese_then_english():
     from town_industry.orchestration.ingest_tasks import _rejection_message
 
