@@ -11,17 +11,15 @@ from pathlib import Path
 
 import pytest
 
+from town_industry import settings as project_settings
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "include" / "data"
 SEED_TARGETS = ROOT / "tools" / "sample_data" / "seed_targets.yml"
 
 # Same environment as `make test` when pytest is started by hand (the Makefile exports these).
-os.environ.setdefault("AIRFLOW_HOME", str(ROOT / ".airflow"))
-os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(ROOT / "dags"))
-os.environ.setdefault("AIRFLOW__CORE__PLUGINS_FOLDER", str(ROOT / "plugins"))
-os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+project_settings.use_project_airflow()
 os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "ERROR")
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PERSON_ID_HMAC_KEY", "test-key-only-for-tests")
 os.environ.setdefault("TOWN_INDUSTRY_LANGUAGE", "en")  # run summaries the tests read in English (zh: test_rules.py)
 

@@ -38,3 +38,26 @@ def test_a_run_needs_its_months(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["run", "--from", "2020-01"])
     assert exit_.value.code == 2 and "--to" in capsys.readouterr().err
+
+
+@pytest.mark.integration  # runs a DAG, in a subprocess
+def test_run_works_called_directly_without_the_makefiles_environment(tmp_path):
+    """`town-industry run` finds the DAGs and the timetable plugin by itself (it once failed with
+    'Timetable class ... is not registered' outside make)."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import SAMPLE
+
+    data = tmp_path / "data" / "enterprise_monthly"
+    data.mkdir(parents=True)
+    shutil.copy(SAMPLE / "enterprise_monthly" / "2020-01.csv", data)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__CORE__")}
+    done = subprocess.run([sys.executable, "-m", "town_industry", "run", "--from", "2020-01", "--to", "2020-01",
+                           "--sources", "enterprise_monthly", "--no-kpis", "--data-dir", str(tmp_path / "data"),
+                           "--warehouse", str(tmp_path / "wh.duckdb")], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2020-01  ok" in done.stdout and "loaded 37 rows" in done.stdout

@@ -23,6 +23,23 @@ MIN_POKE_INTERVAL = 15.0
 WRITER_POOL = "duckdb_writer"
 
 
+# Where Airflow finds the project when a run parses the DAGs in this process (town-industry run, the
+# tests): the same defaults the Makefile exports, so the command works when called directly too.
+AIRFLOW_DEFAULTS = {
+    "AIRFLOW_HOME": str(PROJECT_ROOT / ".airflow"),
+    "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
+    "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),  # registers the monthly timetable
+    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    "GX_ANALYTICS_ENABLED": "false",
+}
+
+
+def use_project_airflow() -> None:
+    """Fill in the Airflow settings above that the environment does not set (call before importing airflow)."""
+    for name, value in AIRFLOW_DEFAULTS.items():
+        os.environ.setdefault(name, value)
+
+
 def data_dir() -> Path:
     """Root of the delivered files: ``DATA_DIR/<source>/<YYYY-MM>.csv|xlsx``."""
     return Path(os.environ.get("DATA_DIR", PROJECT_ROOT / "include" / "data")).resolve()

@@ -36,6 +36,7 @@ def cmd_run(args) -> int:
     from town_industry.cli.run import run
 
     warnings.filterwarnings("ignore")  # library deprecation chatter would bury the one-line summaries
+    settings.use_project_airflow()
     print(f"data: {settings.data_dir()}  warehouse: {settings.warehouse_path()}")
     ok = run(args.first, args.last, sources=_sources(args.sources) or None, build_kpis=not args.no_kpis)
     zh = settings.language() == "zh"
