@@ -23,7 +23,7 @@ export PYTHONWARNINGS ?= ignore
 # The one command line (src/town_industry/cli/main.py), installed into the virtualenv by `make install`.
 CLI := $(BIN)/town-industry
 
-.PHONY: demo run report summary test test-fast test-e2e sql install fonts airflow-home airflow airflow-stop backfill airflow-cli suites docs sample-data lock clean
+.PHONY: demo run report summary test test-fast test-e2e sql install fonts airflow-home airflow airflow-stop backfill airflow-cli suites docs sample-data bench lock clean
 
 # The demo pseudonymises the sample ID numbers with a fixed, public key. Real runs need a secret key:
 # the Airflow variable person_id_hmac_key or the environment variable PERSON_ID_HMAC_KEY.
@@ -124,6 +124,17 @@ docs: install         ## regenerate the generated pages of docs/ (KPI catalogue,
 
 sample-data: install  ## regenerate include/data/ (deterministic; the tool is tools/sample_data)
 	cd $(CURDIR) && $(BIN)/python -m tools.sample_data
+
+# National-scale figures (tools/bench): synthetic months of up to 1,000,000 enterprises through the ingest,
+# against DuckDB's own read_csv (the floor) and pandas + GX + to_sql (the usual way); the KPI mart over
+# 60 months; Airflow's overhead. Prints a table and writes build/bench/<UTC time>.json and latest.json.
+# About 20 minutes (the first run also builds cached warehouses under build/bench/cache/). Not part of
+# make test (tests/test_bench.py runs it at tiny sizes). make bench SIZES=50000,500000 RUNS=1 BENCH_ARGS=--quick
+SIZES ?=
+RUNS ?=
+BENCH_ARGS ?=
+bench: install        ## national-scale benchmark: ingest vs floor and peer, KPI mart, Airflow overhead
+	cd $(CURDIR) && $(BIN)/python -m tools.bench $(if $(SIZES),--sizes $(SIZES)) $(if $(RUNS),--runs $(RUNS)) $(BENCH_ARGS)
 
 lock: install         ## re-pin every dependency after changing requirements.txt
 	$(BIN)/python -m pip freeze --all --exclude-editable | grep -v "^pip==" > constraints.txt
