@@ -113,6 +113,8 @@ def test_make_bench_end_to_end_at_tiny_sizes(bench_dir):
                     "peer_speedup"):
             assert r[key] > 0, (key, r)
         assert r["work_s"] >= r["validate_s"] and len(r["runs"]) == 1
+        stages = [r[k] for k in ("read_s", "parse_s", "suite_s", "landing_s")]  # validate's parts, each timed
+        assert all(s > 0 for s in stages) and sum(stages) <= r["validate_s"], r
     assert {f["rows"] for f in results["ingest"]["floor"]} == {200, 300, 400}
     assert all(f["work_s"] > 0 and f["peak_rss_mb"] > 0 for f in results["ingest"]["floor"])
     (peer,) = results["ingest"]["peer"]
@@ -138,6 +140,9 @@ def test_make_bench_end_to_end_at_tiny_sizes(bench_dir):
     assert "row 401" in at_end["message"] and "invalid_uscc" in at_end["message"]
     every = errors["every_rule"]
     assert len(every["injected"]) == 8 and every["missing"] == [] and max(i["row"] for i in every["injected"]) == 401
+    many = errors["every_10th_row"]  # 40 bad rows at 400: all found and counted, the report lists them
+    assert many["injected_count"] == many["error_findings"] == 40 and many["missing_count"] == 0
+    assert many["last_injected"] == {"rule": "negative_amount", "row": 401} and many["report_lines"] > 40
     assert results["errors"]["all_found"]
 
     assert results["targets"] and all({"target", "value", "limit", "met"} <= set(t) for t in results["targets"])

@@ -1,7 +1,7 @@
 import pytest
 
 from town_industry.contracts.codes import (id_check_char, is_valid_id_number, is_valid_uscc, mask_id_number,
-                                 uscc_check_char)
+                                          uscc_check_char, valid_uscc_array)
 from town_industry.contracts.industry import classify, is_valid_industry_class
 
 
@@ -32,6 +32,17 @@ def test_every_single_character_change_is_caught():
         for other in "0123456789ABCDEFGHJKLMNPQRTUWXY":
             if other != code[pos]:
                 assert not is_valid_uscc(code[:pos] + other + code[pos + 1:]), (pos, other)
+
+
+def test_the_array_check_agrees_with_the_single_one():
+    """valid_uscc_array (the GX expectation's vectorised form) on every kind of code the tests above use,
+    every one-character change of a valid code, and codes with characters beyond ASCII."""
+    code = "91110108551385082Q"
+    cases = ["91110108551385082R", "91110000600037341L", "91110108551385O82Q", "91110108551385082", "",
+             None, 12, "91110108551385082q", "９1110108551385082Q", "91110108551385082\u3000", code]
+    cases += [code[:pos] + other + code[pos + 1:] for pos in range(18) for other in "0123456789ABCDEFGHJKLMNPQRTUWXYZ"]
+    assert list(valid_uscc_array(cases)) == [is_valid_uscc(c) for c in cases]
+    assert sum(valid_uscc_array(cases)) == 2 + 18  # the two valid codes, and the code itself once per position
 
 
 def test_id_numbers():

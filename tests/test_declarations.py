@@ -58,18 +58,19 @@ def findings_for(tmp_path, source, rows):
     header = ["统计年月", "业务编号", "办理日期", "业务类型", "身份证号", "姓名", "金额(元)"]
     pd.DataFrame(rows, columns=header).to_csv(path, index=False, encoding="gbk")
     raw = read_file(path, source)
-    frame, findings = validate_table(raw, source, "2020-06")
-    return raw, frame, findings
+    typed, findings = validate_table(raw, source, "2020-06")
+    return raw, typed, findings
 
 
 def test_names_are_never_read_and_ids_masked(tmp_path, source, suite_context):
     bad_id = BODY + ("0" if PERSON[-1] != "0" else "1")
-    raw, frame, findings = findings_for(tmp_path, source, [
+    raw, typed, findings = findings_for(tmp_path, source, [
         ["2020-06", "R1", "2020/6/3", "创业担保贷款", PERSON, "张三", "120,000"],
         ["2020-06", "R2", "2020-07-01", "招聘会", "", "", ""],          # date after the month
         ["2020-06", "R3", "20200610", "guaranteed_loan", bad_id, "李四", ""],  # bad ID, amount missing
         ["2020-06", "R4", "2020年6月9日", "培训", PERSON, "王五", "5"],      # unknown type
     ])
+    frame = typed.frame
     assert "person_name" not in raw.cells.columns and "person_name" not in frame.columns
     got = {(f.row, f.column, f.rule) for f in findings}
     assert got == {(3, "service_date", "date_outside_month"), (4, "person_id_number", "invalid_id_number"),
@@ -91,10 +92,10 @@ def test_landing_batch_holds_pseudonyms_only(tmp_path, source, suite_context, mo
     from town_industry.ingest.landing import write_batch
 
     monkeypatch.setenv("PERSON_ID_HMAC_KEY", "test-key")
-    _, frame, findings = findings_for(tmp_path, source, [
+    _, typed, findings = findings_for(tmp_path, source, [
         ["2020-06", "R1", "2020/6/3", "创业担保贷款", PERSON, "张三", "120,000"]])
     assert findings == []
-    batch = write_batch(frame, source, "sha", tmp_path / "batch.parquet")
+    batch = write_batch(typed, source, "sha", tmp_path / "batch.parquet")
     row = duckdb.sql(f"FROM read_parquet('{batch}')").df().iloc[0]
     assert row["person_key"] == pseudonym(PERSON, b"test-key") and "person_id_number" not in row
     assert PERSON.encode() not in batch.read_bytes() and "张三".encode() not in batch.read_bytes()

@@ -5,12 +5,17 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook
 
-from town_industry.ingest.parsing import parse_boolean, parse_date, parse_decimal, parse_month, parse_series
+from town_industry.ingest.parsing import parse_texts
 from town_industry.ingest.readers import FileRejected, read_file
 from town_industry.contracts.sources import get_source
 from town_industry.ingest.validation import parse_cells
 
 SOURCE = get_source("enterprise_monthly")
+
+
+def parse_one(text, column_type):
+    values, _ = parse_texts([text], column_type)
+    return values[0]
 HEADER_ZH = ["统计年月", "统一社会信用代码", "企业名称", "行业代码", "是否规上", "工业总产值(千元)",
              "应税销售额(万元)", "高新技术产业产值(千元)", "研发经费支出(千元)", "从业人员期末人数"]
 ROW = ["2020年6月", "91110108551385082Q", "南通金绸纺织有限公司", "1711", "是", "1,234.5", "98.76", "—", "", "120"]
@@ -18,44 +23,58 @@ ROW = ["2020年6月", "91110108551385082Q", "南通金绸纺织有限公司", "1
 
 @pytest.mark.parametrize("text", ["2020-06", "202006", "2020/6", "2020年6月", "2020/06", "2020-06-01"])
 def test_month_spellings(text):
-    assert parse_month(text) == "2020-06"
+    assert parse_one(text, "month") == date(2020, 6, 1)
 
 
 @pytest.mark.parametrize("text", ["2020-13", "June 2020", "20-06", "2020年13月"])
 def test_bad_months(text):
-    assert parse_month(text) is None
+    assert parse_one(text, "month") is None
 
 
 @pytest.mark.parametrize("text", ["2020-06-03", "2020/6/3", "2020年6月3日", "20200603"])
 def test_date_spellings(text):
-    assert parse_date(text) == date(2020, 6, 3)
+    assert parse_one(text, "date") == date(2020, 6, 3)
 
 
 def test_impossible_date():
-    assert parse_date("2020-02-30") is None
+    assert parse_one("2020-02-30", "date") is None
 
 
 @pytest.mark.parametrize("text,value", [("是", True), ("否", False), ("Y", True), ("n", False), ("1", True),
                                         ("0", False), ("true", True), ("FALSE", False)])
 def test_boolean_spellings(text, value):
-    assert parse_boolean(text) is value
+    assert parse_one(text, "boolean") is value
 
 
 def test_numbers_are_exact_decimals():
-    assert parse_decimal("1,234.5") == Decimal("1234.5")
-    assert parse_decimal("12,345,678.91") == Decimal("12345678.91")
-    assert parse_decimal("1.2.3") is None and parse_decimal("abc") is None
+    assert parse_one("1,234.5", "decimal") == Decimal("1234.5")
+    assert parse_one("12,345,678.91", "decimal") == Decimal("12345678.91")
+    assert parse_one("１２３．５", "decimal") == Decimal("123.5")  # full-width digits, an IME left on
+    assert parse_one("1.2.3", "decimal") is None and parse_one("abc", "decimal") is None
+
+
+def test_money_is_rounded_once_in_the_stored_unit():
+    """A 千元 cell is rounded at its 5th decimal, which becomes the 6th in 万元: no double rounding."""
+    import duckdb
+
+    from town_industry.contracts.sources import STORAGE_TYPES
+    from town_industry.ingest.parsing import STORED_DECIMALS, decimal_sql, define_macros
+
+    assert STORAGE_TYPES["decimal"] == f"DECIMAL(18, {STORED_DECIMALS})"
+    con = duckdb.connect()
+    define_macros(con)
+    cases = [("0.12345649", "0.1", "0.012346"), ("1,234.5", "0.1", "123.450000"), ("1.005", "0.0001", "0.000101"),
+             ("120,000", "0.0001", "12.000000"), ("2.5", "10000", "25000.000000"), ("7.1234564", None, "7.123456"),
+             ("1e5", "0.1", None), ("99999999999999", "0.1", None)]  # an exponent; beyond 10^12 万元
+    for text, factor, stored in cases:
+        value = con.execute(f"SELECT {decimal_sql('?', factor)}", [text]).fetchone()[0]
+        assert value == (None if stored is None else Decimal(stored)), (text, factor, value)
 
 
 def test_empty_markers_and_unparseable_mask():
-    import pandas as pd
-
-    from town_industry.ingest.parsing import clean_cell
-
-    cells = pd.Series([clean_cell(v) for v in ["—", " 7 ", "/", "-", "x", None]], dtype=object)
-    values, bad = parse_series(cells, "integer")
-    assert list(values) == [None, 7, None, None, None, None]
-    assert list(bad) == [False, False, False, False, True, False]
+    values, bad = parse_texts(["—", " 7 ", "/", "-", "x", None, "\u3000８\u3000", "7.5"], "integer")
+    assert values == [None, 7, None, None, None, None, 8, None]
+    assert bad == [False, False, False, False, True, False, False, True]
 
 
 def _write_csv(path, rows, encoding):
@@ -68,6 +87,7 @@ def test_csv_encodings(tmp_path, encoding):
     _write_csv(path, [HEADER_ZH, ROW], encoding)
     table = read_file(path, SOURCE)
     assert table.cells.loc[0, "enterprise_name"] == "南通金绸纺织有限公司"
+    assert table.cells.loc[0, "stat_month"] == "2020年6月"  # the first header is read past a byte-order mark
     assert table.cells.loc[0, "_row"] == 2
 
 
@@ -75,10 +95,10 @@ def test_english_headers_spaces_and_units(tmp_path):
     path = tmp_path / "2020-06.csv"
     english = [f" {c.name} " for c in SOURCE.columns]
     _write_csv(path, [english, ROW], "utf-8")
-    frame, findings = parse_cells(read_file(path, SOURCE).cells, SOURCE)
+    typed, findings = parse_cells(read_file(path, SOURCE), SOURCE)
     assert findings == []
-    row = frame.iloc[0]
-    assert row["stat_month"] == "2020-06" and row["is_above_scale"] is True
+    row = typed.frame.iloc[0]
+    assert row["stat_month"] == date(2020, 6, 1) and row["is_above_scale"] is True
     assert row["gross_output"] == Decimal("123.45")  # 1,234.5 千元 = 123.45 万元, exactly
     assert row["taxable_sales"] == Decimal("98.76")
     assert row["high_tech_output"] == 0 and row["rd_expense"] == 0  # empty = 0
@@ -98,10 +118,11 @@ def test_xlsx_with_title_rows_and_excel_cells(tmp_path):
     wb.save(path)
     table = read_file(path, SOURCE)
     assert table.header_row == 3 and table.extra_headers == ["备注"]
-    frame, findings = parse_cells(table.cells, SOURCE)
+    typed, findings = parse_cells(table, SOURCE)
+    frame = typed.frame
     assert findings == []
     assert len(frame) == 1 and frame.loc[0, "_row"] == 4
-    assert frame.loc[0, "stat_month"] == "2020-06"
+    assert frame.loc[0, "stat_month"] == date(2020, 6, 1)
     assert frame.loc[0, "gross_output"] == Decimal("123.45")
 
 
@@ -132,3 +153,41 @@ def test_unsupported_file_type(tmp_path):
         read_file(text, SOURCE)
     assert exc.value.rule == "unsupported_file_type"
     assert exc.value.finding.message.startswith("文件 2020-06.txt 不是 .csv 或 .xlsx 文件")
+
+
+@pytest.mark.parametrize("layout", ["plain", "title_rows", "blank_line_inside", "cell_over_two_lines", "gbk"])
+def test_row_numbers_are_the_lines_a_clerk_sees(tmp_path, layout):
+    """DuckDB reads the usual file; blank lines and quoted line breaks go through the csv module, so that
+    either way a row number is the record's line (a cell over two lines counts once, as before)."""
+    def line(cells):
+        return ",".join(f'"{c}"' for c in cells)
+
+    lines = [line(HEADER_ZH), line(ROW), line(ROW[:5] + ["x"] + ROW[6:])]
+    header_line, bad_line = 1, 3
+    if layout == "title_rows":
+        lines = ["东社镇规上工业企业月报 2020年6月", ""] + lines
+        header_line, bad_line = 3, 5
+    elif layout == "blank_line_inside":
+        lines.insert(2, "")
+        bad_line += 1
+    elif layout == "cell_over_two_lines":
+        lines[1] = lines[1].replace("南通金绸纺织有限公司", "南通金绸\n纺织有限公司")  # inside its quotes
+    path = tmp_path / "2020-06.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk" if layout == "gbk" else "utf-8"))
+    raw = read_file(path, SOURCE)
+    _, findings = parse_cells(raw, SOURCE)
+    assert [(f.row, f.column, f.value) for f in findings] == [(bad_line, "gross_output", "x")]
+    assert raw.rows == 2 and raw.header_row == header_line
+
+
+def test_a_header_far_down_and_wider_than_the_first_lines(tmp_path):
+    """DuckDB's reader takes its width from the first lines; a file whose header comes later (and is
+    wider than anything above it) is read by the csv module instead, with every column."""
+    notes = [f"说明第{i}行" for i in range(150)]
+    path = tmp_path / "2020-06.csv"
+    _write_csv(path, [[note] for note in notes] + [HEADER_ZH, ROW], "utf-8")
+    raw = read_file(path, SOURCE)
+    assert raw.header_row == 151 and raw.columns == [c.name for c in SOURCE.columns]
+    typed, findings = parse_cells(raw, SOURCE)
+    row = typed.frame.iloc[0]
+    assert findings == [] and row["_row"] == 152 and row["gross_output"] == Decimal("123.45") and row["employees"] == 120

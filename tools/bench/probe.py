@@ -31,10 +31,16 @@ def ingest(source: str, month: str) -> dict:
     # DuckDB and the task modules imported, so the timing below is the task's own work.
     import town_industry.orchestration.worker_preload  # noqa: F401
     from town_industry import db
+    from town_industry.ingest import landing, validation
     from town_industry.orchestration import ingest_tasks
 
-    timings = {"publish_s": 0.0}
-    _time_calls(db, "publish", timings, "publish_s")  # part of load: the copy readers get
+    # validate's stages (read the file, parse the cells, the GX suite, the landing batch) and, within
+    # load, publishing the copy readers get
+    stages = {(validation, "read_file"): "read_s", (validation, "parse_cells"): "parse_s",
+              (validation, "run_suite"): "suite_s", (landing, "write_batch"): "landing_s", (db, "publish"): "publish_s"}
+    timings = dict.fromkeys(stages.values(), 0.0)
+    for (module, name), key in stages.items():
+        _time_calls(module, name, timings, key)
     started = time.perf_counter()
     verdict = ingest_tasks.validate(source, month)
     validated = time.perf_counter()
@@ -44,6 +50,9 @@ def ingest(source: str, month: str) -> dict:
         report["status"] = outcome["status"]
     except ingest_tasks.FileRejectedError as exc:
         findings = json.loads(Path(verdict["findings"]).read_text(encoding="utf-8"))
+        rejection = Path(str(exc).rsplit("Full report: ", 1)[-1].strip())
+        text = rejection.read_text(encoding="utf-8") if rejection.is_file() else ""
+        report.update(report_kb=round(len(text.encode()) / 1024), report_lines=text.count("\n"))
         report.update(status="rejected", expected_failure=True, message=str(exc).splitlines()[-1],
                       error_findings=[{"rule": f["rule"], "row": f["row"], "column": f["column"]}
                                       for f in findings if f["severity"] == "error"])

@@ -139,6 +139,9 @@ def _grid(header: list[str], rows: list[list[str]]) -> list[str]:
     return [line(header), line(["-" * w for w in widths]), *map(line, rows)]
 
 
+STAGES = ("read_s", "parse_s", "suite_s", "landing_s")  # the parts of validate_s, in order
+
+
 def table(results: dict) -> str:
     out = [f"make bench: {results['meta']['started']} .. {results['meta']['finished']} "
            f"(median of {results['meta']['runs']} runs; peer {results['meta']['peer_runs']})", ""]
@@ -146,13 +149,15 @@ def table(results: dict) -> str:
     if section:
         out.append(f"Monthly ingest of enterprise_monthly {section['month']} (validate + load, fresh process):")
         rows = [[r["format"], _n(r["rows"]), str(r["history_months"]), _n(r["work_s"]), _n(r["validate_s"]),
-                 _n(r["load_s"]), _n(r.get("publish_s")), _n(r["peak_rss_mb"], 0), _n(r["per_row_us"], 1),
-                 _n(r["floor_s"]), _n(r["x_floor"], 1), _n(r.get("peer_s")) + ("" if r.get("peer_measured") else "*"),
+                 *(_n(r.get(k)) for k in STAGES), _n(r["load_s"]), _n(r.get("publish_s")), _n(r["peak_rss_mb"], 0),
+                 _n(r["per_row_us"], 1), _n(r["floor_s"]), _n(r["x_floor"], 1),
+                 _n(r.get("peer_s")) + ("" if r.get("peer_measured") else "*"),
                  _n(r.get("peer_speedup"), 1)] for r in section["ingest"]]
-        out += _grid(["format", "rows", "months", "ingest s", "validate s", "load s", "publish s", "peak MB",
-                      "us/row", "floor s", "x floor", "peer s", "peer/ingest"], rows)
-        out.append("  months: months already in the warehouse; floor: DuckDB read_csv of the same rows as CSV "
-                   "into a fresh file; * peer scaled from its per-row cost")
+        out += _grid(["format", "rows", "months", "ingest s", "validate s", "read", "parse", "GX", "landing",
+                      "load s", "publish s", "peak MB", "us/row", "floor s", "x floor", "peer s", "peer/ingest"], rows)
+        out.append("  months: months already in the warehouse; validate = read + parse + GX + landing (+ the "
+                   "file's SHA-256); floor: DuckDB read_csv of the same rows as CSV into a fresh file; "
+                   "* peer scaled from its per-row cost")
         out.append("")
         out.append("Floor (DuckDB read_csv, auto-detect, into a table) and peer (pandas read_csv + GX suite + "
                    "to_sql):")
@@ -197,10 +202,11 @@ def table(results: dict) -> str:
     errors = results.get("errors")
     if errors:
         for case in errors["cases"]:
-            last = max(case["injected"], key=lambda i: i["row"])
+            last = case["last_injected"]
             out.append(f"Error rules at {case['rows']:,} rows, {case['case']}: "
-                       f"{len(case['injected']) - len(case['missing'])}/{len(case['injected'])} bad rows found "
-                       f"(last: {last['rule']} on row {last['row']:,}); {case['work_s']:.1f} s")
+                       f"{case['injected_count'] - case['missing_count']:,}/{case['injected_count']:,} bad rows found "
+                       f"(last: {last['rule']} on row {last['row']:,}); {case['work_s']:.1f} s; rejection report "
+                       f"{case['report_kb']} KB, {case['report_lines']:,} lines")
         out.append("")
     if results.get("targets"):
         out.append("Targets (issue 10):")

@@ -35,6 +35,10 @@ XLSX_TITLE = "规上工业企业月报 {month}"
 class BadRow:
     rule: str
     position: int  # data row, 1-based (the file row is position + the header's row)
+    every: int = 0  # when set: every data row whose position is a multiple of it (position unused)
+
+    def positions(self, rows: int) -> range:
+        return range(self.every, rows + 1, self.every) if self.every else range(self.position, self.position + 1)
 
 
 # How a bad row of each rule is spelled: the SQL that replaces one cell (columns as text, alias t).
@@ -105,7 +109,8 @@ def text_rows(con: duckdb.DuckDBPyConnection, rows: int, month: str, seed: int,
     for row in bad:
         column, spoiled = SPOILERS[row.rule]
         spoiled = spoiled.replace("$other_month", f"'{chinese_month(shift_month(month, -1))}'")
-        con.execute(f"UPDATE text_rows AS t SET {column} = {spoiled} WHERE t.pos = ?", [row.position])
+        where = f"t.pos % {row.every} = 0" if row.every else f"t.pos = {row.position}"
+        con.execute(f"UPDATE text_rows AS t SET {column} = {spoiled} WHERE {where}")
 
 
 def _amount(name: str, places: int, optional: bool, seed: int, month: str) -> str:

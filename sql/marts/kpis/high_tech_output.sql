@@ -1,4 +1,5 @@
--- high_tech_output: sum over the in-scope enterprise-months of the period, in 万元.
+-- high_tech_output: sum over the in-scope enterprise-months of the period, in 万元: the sum of the
+-- period's monthly sums in mart.enterprise_monthly_totals.
 SELECT coalesce(sum(high_tech_output), 0) AS value
-FROM mart.enterprise_in_scope
+FROM mart.enterprise_monthly_totals
 WHERE month_key BETWEEN $first_month_key AND $last_month_key

@@ -75,7 +75,7 @@ FORMAT_WORDS = {
 }
 BOUND_WORDS = {"month_start": "the first day of the file's month", "month_end": "the last day of the file's month"}
 MATERIALIZATIONS = {
-    "scd2": "type-2 dimension, rebuilt whole from every staged month at each load",
+    "scd2": "type-2 dimension: the loaded month is merged in when it is the latest, else rebuilt from every staged month",
     "month_partition": "the loaded month's rows are replaced at each load",
     "table": "rebuilt whole from every staged month at each load",
 }

@@ -126,7 +126,8 @@ class Model:
 
     ``table`` models are rebuilt whole from all staged months (so the result does not
     depend on load order); ``month_partition`` models replace one month's rows;
-    ``scd2`` models are type-2 dimensions rebuilt whole (sql/macros/scd2.sql.j2).
+    ``scd2`` models are type-2 dimensions (sql/macros/scd2.sql.j2), a month later than all others merged
+    in (scd2_append.sql.j2; warehouse/models.py says when).
     """
 
     table: str

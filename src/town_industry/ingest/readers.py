@@ -1,22 +1,30 @@
-"""Read a delivered CSV (UTF-8 or GBK) or XLSX file into a frame of cell texts.
+"""Read a delivered CSV (UTF-8 or GBK) or XLSX file into a table of cell texts, in DuckDB.
 
 The header row is the first row that holds the source's key column (so title rows
 above it are skipped), headers may be Chinese or English, and every data row keeps
 the row number a person sees in Excel or a text editor, for error reports.
+
+The cells land in an in-memory DuckDB table (``cells``: ``_row`` and one VARCHAR per
+declared column, cleaned: surrounding spaces removed, empty markers NULL), because a
+national month has 500,000 rows and everything after reading (parsing, the landing
+batch) is then one SQL statement instead of a Python loop per cell.
 """
 from __future__ import annotations
 
 import csv
 import io
+import itertools
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from town_industry.contracts.rules import bilingual, finding
 from town_industry.contracts.sources import Source
-from town_industry.ingest.parsing import clean_cell
+from town_industry.ingest.parsing import clean_cell, define_macros, quoted
 
 ROW = "_row"  # column holding each data row's row number in the file
 
@@ -35,26 +43,52 @@ class FileRejected(Exception):
 
 @dataclass
 class RawTable:
-    cells: pd.DataFrame  # declared column names (those present) + ROW; str or None
+    """The file's data rows as cleaned texts in ``con``'s table ``cells`` (declared names present + ROW)."""
+
+    con: duckdb.DuckDBPyConnection
+    columns: list[str]  # declared column names found in the header, in file order
     header_row: int
+    rows: int
     extra_headers: list[str] = field(default_factory=list)
     encoding: str = ""
 
+    @property
+    def cells(self) -> pd.DataFrame:
+        """The cells as a frame of str/None (for inspection and tests; the pipeline stays in SQL)."""
+        result = self.con.execute(f"SELECT * FROM cells ORDER BY {ROW}")
+        names = [d[0] for d in result.description]
+        return pd.DataFrame(result.fetchall(), columns=names, dtype=object).astype({ROW: "int64"})
+
 
 def read_file(path: Path, source: Source) -> RawTable:
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    define_macros(con)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        rows, encoding = _csv_rows(path)
+        raw, text, encoding = _decoded(path)
+        table = _duckdb_csv(con, path, raw, text, encoding) and _to_cells(con, source, path, within=True)
+        if not table:
+            # Blank lines, cells spanning lines, a header far down: DuckDB's reader would skip or merge
+            # lines (row numbers would no longer be the ones a clerk sees) or miss columns. Such files
+            # are small and unusual; Python's csv module reads them exactly.
+            _load_rows(con, _csv_rows(text, path))
+            table = _to_cells(con, source, path)
     elif suffix == ".xlsx":
-        rows, encoding = _xlsx_rows(path), "xlsx"
+        _load_rows(con, _xlsx_rows(path))
+        table, encoding = _to_cells(con, source, path), "xlsx"
     else:
         raise FileRejected("unsupported_file_type", {"file": path.name})
-    table = _to_table(rows, source, path)
     table.encoding = encoding
     return table
 
 
-def _csv_rows(path: Path) -> tuple[list[list[str]], str]:
+# ---- reading: every record of the file into table ``raw`` (c0, c1, ... VARCHAR), in file order ----
+
+SAMPLE_LINES = 100  # DuckDB's reader is used when the header is among these lines (its width comes from them)
+
+
+def _decoded(path: Path) -> tuple[bytes, str, str]:
     raw = path.read_bytes()
     # Excel on Chinese Windows saves CSV as GBK; GB18030 is its superset.
     for encoding in ("utf-8-sig", "gb18030"):
@@ -69,11 +103,52 @@ def _csv_rows(path: Path) -> tuple[list[list[str]], str]:
     if "\x00" in text:
         raise FileRejected("unreadable_file", {"file": path.name, "detail": bilingual(
             "含有二进制内容，不是 CSV 文本文件", "binary content, not a CSV text file")})
+    return raw, text, encoding
+
+
+def _csv_rows(text: str, path: Path) -> list[list[str]]:
     try:
-        return list(csv.reader(io.StringIO(text, newline=""))), encoding
+        return list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         raise FileRejected("unreadable_file", {"file": path.name, "detail": bilingual(
             f"CSV 格式有误：{exc}", f"not valid CSV: {exc}")}) from exc
+
+
+def _duckdb_csv(con, path: Path, raw: bytes, text: str, encoding: str) -> bool:
+    """Read with DuckDB's CSV reader; False when its records are not the file's lines.
+
+    DuckDB skips blank lines and reads a quoted line break as part of its cell: either way it gives
+    fewer records than the file has lines, which is how such files are recognised.
+    """
+    sample = itertools.islice(io.BytesIO(raw), SAMPLE_LINES)
+    width = max(line.count(b",") for line in sample) + 1  # quoted commas only widen it; cells beyond are not read
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+    with tempfile.TemporaryDirectory(prefix="town-industry-csv-") as tmp:
+        source = path
+        if encoding != "utf-8-sig":  # DuckDB reads UTF-8 only: hand it the text re-encoded
+            source = Path(tmp) / "utf8.csv"
+            source.write_text(text, encoding="utf-8")
+        try:
+            con.execute(f"""
+                CREATE OR REPLACE TABLE raw AS
+                SELECT * FROM read_csv({quoted(str(source))}, header = false, auto_detect = false,
+                                       delim = ',', quote = '"', escape = '"', columns = {columns},
+                                       null_padding = true, strict_mode = false, parallel = false)""")
+        except duckdb.Error:
+            return False  # the csv module then says what is wrong with it, or reads it
+    lines = raw.rstrip(b"\r\n").count(b"\n") + 1
+    return con.execute("SELECT count(*) FROM raw").fetchall()[0][0] == lines
+
+
+def _load_rows(con: duckdb.DuckDBPyConnection, rows: list[list]) -> None:
+    """Rows read in Python (XLSX, unusual CSV) into table ``raw``, one record per row, empty rows kept."""
+    width = max((len(r) for r in rows), default=1) or 1
+    frame = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows],
+                         columns=[f"c{i}" for i in range(width)], dtype=object)
+    con.register("raw_rows", frame)
+    casts = ", ".join(f"CAST(c{i} AS VARCHAR) AS c{i}" for i in range(width))
+    con.execute(f"CREATE OR REPLACE TABLE raw AS SELECT {casts} FROM raw_rows")
+    con.unregister("raw_rows")
 
 
 def _xlsx_cell(value: object) -> str | None:
@@ -106,21 +181,36 @@ def _xlsx_rows(path: Path) -> list[list[str | None]]:
         workbook.close()
 
 
+# ---- from records to cells: find the header, keep the declared columns, clean every cell ----------
+
 def _header_lookup(source: Source) -> dict[str, str]:
     return {header.strip(): col.name for col in source.columns for header in col.all_headers}
 
 
-def _to_table(rows: list[list], source: Source, path: Path) -> RawTable:
-    lookup = _header_lookup(source)
-    key_headers = {h for name in source.key for h in source.column(name).all_headers}
-    header_index = next(
-        (i for i, row in enumerate(rows) if any(clean_cell(c) in key_headers for c in row)), None
-    )
-    if header_index is None:
+def _to_cells(con: duckdb.DuckDBPyConnection, source: Source, path: Path, within: bool = False) -> RawTable | None:
+    """The data rows under the header; None when ``within`` and the header is not in the first SAMPLE_LINES."""
+    width = len(con.execute("SELECT * FROM raw LIMIT 0").description)
+    key_headers = sorted({h.strip() for name in source.key for h in source.column(name).all_headers})
+    any_key = " OR ".join(f"clean_cell(c{i}) IN ({', '.join(quoted(h) for h in key_headers)})"
+                          for i in range(width))
+    # rowid is the record's position in the file: row numbers are rowid + 1. The header is nearly always
+    # among the first rows: look there before cleaning every cell of the file.
+    def first_header(rows: str) -> int | None:
+        return con.execute(f"SELECT min(rowid) FROM raw WHERE ({rows}) AND ({any_key})").fetchall()[0][0]
+
+    found = first_header(f"rowid < {SAMPLE_LINES}")
+    if found is None and within:
+        return None
+    if found is None:
+        found = first_header("true")
+    if found is None:
         key = ", ".join(source.key)
         header = "、".join(source.column(name).header for name in source.key)
         raise FileRejected("required_column_missing", {"header": header, "column": key}, column=key)
-    header = [clean_cell(c) for c in rows[header_index]]
+    header_index = found
+    header = [clean_cell(c) for c in con.execute(f"SELECT * FROM raw WHERE rowid = {header_index}").fetchall()[0]]
+
+    lookup = _header_lookup(source)
     positions: dict[str, int] = {}
     extra: list[str] = []
     for pos, text in enumerate(header):
@@ -132,15 +222,16 @@ def _to_table(rows: list[list], source: Source, path: Path) -> RawTable:
         elif name not in positions and not source.column(name).is_dropped:  # names are never read
             positions[name] = pos
 
-    data = []
-    numbers = []
-    for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
-        cells = [clean_cell(row[p]) if p < len(row) else None for p in positions.values()]
-        if any(c is not None for c in cells):  # Excel and editors leave blank rows at the end
-            data.append(cells)
-            numbers.append(offset)
-    if not data:
+    selected = ", ".join(f'clean_cell(c{pos}) AS "{name}"' for name, pos in positions.items())
+    # Excel and editors leave blank rows at the end: a row with no declared cell is not a row
+    not_blank = " OR ".join(f'"{name}" IS NOT NULL' for name in positions) or "false"
+    con.execute(f"""
+        CREATE OR REPLACE TABLE cells AS
+        SELECT * FROM (SELECT CAST(rowid + 1 AS INTEGER) AS {ROW}, {selected or 'NULL AS _none'}
+                       FROM raw WHERE rowid > {header_index})
+        WHERE {not_blank}""")  # in file order, without a sort: DuckDB keeps insertion order
+    con.execute("DROP TABLE raw")
+    rows = con.execute("SELECT count(*) FROM cells").fetchall()[0][0]
+    if rows == 0:
         raise FileRejected("no_data_rows", {"file": path.name, "header_row": header_index + 1})
-    cells = pd.DataFrame(data, columns=list(positions), dtype=object)
-    cells.insert(0, ROW, numbers)
-    return RawTable(cells=cells, header_row=header_index + 1, extra_headers=extra)
+    return RawTable(con=con, columns=list(positions), header_row=header_index + 1, rows=rows, extra_headers=extra)

@@ -1,8 +1,9 @@
-"""Turn a delivered file into a typed frame and the findings that decide its fate.
+"""Turn a delivered file into typed rows and the findings that decide its fate.
 
 Three stages, each adding findings: reading (file-level problems), parsing (cells
-that do not parse, missing or extra columns) and the source's Great Expectations
-suite (row-level rules). Errors reject the file; warnings are recorded.
+that do not parse, missing or extra columns; in SQL) and the source's Great Expectations
+suite (row-level rules, on a pandas copy of the typed rows). Errors reject the file;
+warnings are recorded.
 """
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ import hashlib
 import logging
 import os
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from town_industry import settings
@@ -21,7 +22,7 @@ from town_industry.contracts.codes import mask_id_number
 from town_industry.contracts.findings import ERROR, WARNING, Finding, count
 from town_industry.contracts.rules import bilingual, finding
 from town_industry.contracts.sources import Column, Source
-from town_industry.ingest.parsing import ACCEPTED, parse_series
+from town_industry.ingest.parsing import ACCEPTED, decimal_sql, parsed_sql, quoted
 from town_industry.ingest.readers import ROW, FileRejected, RawTable, read_file
 from town_industry.ingest.suites import runtime_params
 
@@ -30,7 +31,7 @@ from town_industry.ingest.suites import runtime_params
 class Validated:
     path: Path
     sha256: str
-    frame: pd.DataFrame | None  # typed rows in canonical units; None when unreadable
+    typed: TypedRows | None  # typed rows in canonical units; None when the file could not be parsed
     findings: list[Finding]
 
     @property
@@ -43,7 +44,25 @@ class Validated:
 
     @property
     def rows(self) -> int:
-        return 0 if self.frame is None else len(self.frame)
+        return 0 if self.typed is None else self.typed.rows
+
+
+@dataclass
+class TypedRows:
+    """A file's rows parsed into the warehouse's types, in ``con``'s table ``typed`` (declared names + ROW).
+
+    Money is in 万元 (exact decimals), months are the first day of the month.
+    """
+
+    con: duckdb.DuckDBPyConnection
+    source: Source
+    rows: int
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The rows as a frame of Python values (Decimal, date, bool; for inspection and tests)."""
+        result = self.con.execute(f"SELECT * FROM typed ORDER BY {ROW}")
+        return pd.DataFrame(result.fetchall(), columns=[d[0] for d in result.description], dtype=object)
 
 
 def file_sha256(path: Path) -> str:
@@ -61,48 +80,61 @@ def validate_file(path: Path, source: Source, month: str) -> Validated:
         raw = read_file(path, source)
     except FileRejected as exc:
         return Validated(path, sha, None, [exc.finding])
-    frame, findings = validate_table(raw, source, month)
-    return Validated(path, sha, frame, findings)
+    typed, findings = validate_table(raw, source, month)
+    return Validated(path, sha, typed, findings)
 
 
-def validate_table(raw: RawTable, source: Source, month: str) -> tuple[pd.DataFrame | None, list[Finding]]:
+def validate_table(raw: RawTable, source: Source, month: str) -> tuple[TypedRows | None, list[Finding]]:
     """Parse the cells, then run the suite; a cell that did not parse is reported once, as such."""
-    frame, findings = parse_cells(raw.cells, source)
+    typed, findings = parse_cells(raw, source)
     for header in raw.extra_headers:
         title = bilingual(source.title, source.name)
         findings.append(finding("extra_column_ignored", {"header": header, "title": title},
                                 row=raw.header_row, column=header))
-    if frame is not None:
+    if typed is not None:
         already = {(f.row, f.column) for f in findings}
-        suite_findings = run_suite(frame, raw.cells.set_index(ROW), source, month)
+        suite_findings = run_suite(typed, source, month)
         findings += [f for f in suite_findings if (f.row, f.column) not in already]
     findings.sort(key=lambda f: (f.row or 0, f.column or "", f.rule))
-    return frame, findings
+    return typed, findings
 
 
-def parse_cells(cells: pd.DataFrame, source: Source) -> tuple[pd.DataFrame | None, list[Finding]]:
-    """Typed values per declared column, in canonical units (money in 万元)."""
+def parse_cells(raw: RawTable, source: Source) -> tuple[TypedRows | None, list[Finding]]:
+    """Typed values per declared column, in canonical units (money in 万元), as table ``typed``."""
     findings: list[Finding] = []
-    missing = [c.name for c in source.columns if c.required and c.name not in cells.columns]
+    missing = [c.name for c in source.columns if c.required and c.name not in raw.columns]
     for name in missing:
         findings.append(finding("required_column_missing", {"header": source.column(name).header, "column": name},
                                 column=name))
     if missing:
         return None, findings
 
-    frame = pd.DataFrame({ROW: cells[ROW]})
-    for col in source.stored_columns:
-        texts = cells[col.name] if col.name in cells.columns else pd.Series(None, index=cells.index, dtype=object)
-        if col.default is not None:
-            texts = texts.where(texts.notna(), col.default)
-        values, unparseable = parse_series(texts, col.type, col.values)
-        if not unparseable.any():
-            frame[col.name] = _in_canonical_unit(values, col)
-            continue
-        findings += [_unparseable(col, int(row), text)
-                     for row, text in zip(cells.loc[unparseable, ROW], texts[unparseable])]
-        frame[col.name] = _in_canonical_unit(values, col)
-    return frame, findings
+    texts = {col.name: _text_sql(col, raw.columns) for col in source.stored_columns}
+    values = ",\n    ".join(f'{_typed_sql(col, texts[col.name])} AS "{col.name}"' for col in source.stored_columns)
+    raw.con.execute(f"CREATE OR REPLACE TABLE typed AS\nSELECT {ROW},\n    {values}\nFROM cells")
+    # Cells that held text but gave no value: one pass over both tables, then a finding per such cell.
+    parsed = [col for col in source.stored_columns if col.type != "text"]  # any text is a text
+    if parsed:
+        pairs = ", ".join(f'{texts[col.name]}, typed."{col.name}" IS NULL' for col in parsed)
+        unparsed = " OR ".join(f'({texts[col.name]} IS NOT NULL AND typed."{col.name}" IS NULL)' for col in parsed)
+        for row, *cells in raw.con.execute(f"""
+                SELECT {ROW}, {pairs} FROM cells JOIN typed USING ({ROW}) WHERE {unparsed} ORDER BY {ROW}""").fetchall():
+            findings += [_unparseable(col, row, text)
+                         for col, text, missing in zip(parsed, cells[::2], cells[1::2]) if text is not None and missing]
+    return TypedRows(raw.con, source, raw.rows), findings
+
+
+def _text_sql(col: Column, present: list[str]) -> str:
+    """The column's cleaned text, its declared default where the cell is empty."""
+    text = f'cells."{col.name}"' if col.name in present else "CAST(NULL AS VARCHAR)"
+    return text if col.default is None else f"coalesce({text}, {quoted(col.default)})"
+
+
+def _typed_sql(col: Column, text: str) -> str:
+    """The parsed value in its storage type; money converted exactly into 万元."""
+    if col.type == "decimal":
+        return decimal_sql(text, col.money_factor)
+    return parsed_sql(text, col.type, col.values)
 
 
 def _unparseable(col: Column, row: int, text: str) -> Finding:
@@ -113,14 +145,6 @@ def _unparseable(col: Column, row: int, text: str) -> Finding:
     spellings = [str((aliases or [code])[0]) for code, aliases in col.values.items()]
     accepted = bilingual("、".join(spellings), ", ".join(f"{code} ({s})" for code, s in zip(col.values, spellings)))
     return finding("unknown_value", {"values": accepted}, **where)
-
-
-def _in_canonical_unit(values: pd.Series, col) -> pd.Series:
-    """Money converted exactly into 万元; other values as parsed."""
-    if col.money_factor is None:
-        return values
-    factor = Decimal(col.money_factor)
-    return values.map(lambda v: None if v is None else v * factor).astype(object)
 
 
 def shown_value(col, text: str | None) -> str | None:
@@ -139,6 +163,11 @@ def _gx():
     # GX logs ~200 "Skipping registering function ..." lines at import: they would bury every task log.
     logging.getLogger("great_expectations._docs_decorators").setLevel(logging.WARNING)
     import great_expectations as gx
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    # GX fingerprints every in-memory batch with an md5 over all its cells, only to label it: 0.5 s a
+    # national month, twice per validation. The file's SHA-256 already identifies what is validated.
+    pandas_execution_engine.HASH_THRESHOLD = 0
 
     import town_industry.ingest.expectations  # noqa: F401  registers the custom expectations
 
@@ -149,15 +178,23 @@ def _gx():
     return context, batch_definition
 
 
-def _gx_frame(frame: pd.DataFrame, source: Source) -> pd.DataFrame:
-    """GX compares numbers as floats; exact decimals stay in ``frame`` for the load."""
-    view = frame.copy()
-    for col in source.stored_columns:
+def _gx_frame(typed: TypedRows) -> pd.DataFrame:
+    """The typed rows as GX compares them: numbers as floats, months as YYYY-MM, dates as timestamps.
+
+    The exact decimals stay in ``typed`` for the landing batch; GX only ever sees this copy.
+    """
+    views = []
+    for col in typed.source.stored_columns:
+        name = f'"{col.name}"'
         if col.type in ("decimal", "integer"):
-            view[col.name] = pd.to_numeric(view[col.name].astype(object), errors="coerce").astype("float64")
+            views.append(f"CAST({name} AS DOUBLE) AS {name}")
+        elif col.type == "month":
+            views.append(f"strftime({name}, '%Y-%m') AS {name}")
         elif col.type == "date":
-            view[col.name] = pd.to_datetime(view[col.name].astype(object))
-    return view
+            views.append(f"CAST({name} AS TIMESTAMP) AS {name}")
+        else:
+            views.append(name)
+    return typed.con.execute(f"SELECT {ROW}, {', '.join(views)} FROM typed").df()
 
 
 def suite_parameters(month: str) -> dict:
@@ -166,17 +203,17 @@ def suite_parameters(month: str) -> dict:
     return {"file_month": [month], "month_start": start, "month_end": start + pd.offsets.MonthEnd(0)}
 
 
-def run_suite(frame: pd.DataFrame, texts: pd.DataFrame, source: Source, month: str) -> list[Finding]:
-    """Findings of the source's suite; values are shown as the file wrote them (``texts``, by row)."""
+def run_suite(typed: TypedRows, source: Source, month: str) -> list[Finding]:
+    """Findings of the source's suite; values are shown as the file wrote them (table ``cells``)."""
     context, batch_definition = _gx()
     suite = context.suites.get(source.suite_name)
-    batch = batch_definition.get_batch(batch_parameters={"dataframe": _gx_frame(frame, source)})
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": _gx_frame(typed)})
     result = batch.validate(
         suite,
         result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW]},
         expectation_parameters=suite_parameters(month),
     )
-    findings = []
+    failed = []
     for outcome in result.results:
         if outcome.success:
             continue
@@ -184,21 +221,34 @@ def run_suite(frame: pd.DataFrame, texts: pd.DataFrame, source: Source, month: s
         if outcome.exception_info and outcome.exception_info.get("raised_exception"):
             raise RuntimeError(f"suite {source.suite_name}: {config.type} failed to run: "
                                f"{outcome.exception_info.get('exception_message')}")
+        failed.append((config, outcome.result.get("unexpected_index_list") or []))
+    written = _as_written(typed, {int(hit[ROW]) for _, hits in failed for hit in hits})
+    findings = []
+    for config, hits in failed:
         meta = config.meta or {}
         column = meta.get("column") or config.kwargs.get("column")
         params = {**meta.get("params", {}), **runtime_params(month)}
-        for hit in outcome.result.get("unexpected_index_list") or []:
+        for hit in hits:
             row = int(hit[ROW])
             shown = [k for k in hit if k != ROW]
-            as_written = {k: _as_written(texts, row, k, hit[k], source) for k in shown}
+            as_written = {k: _shown(written.get((row, k)), hit[k], source, k) for k in shown}
             value = as_written.get(column) if len(shown) == 1 else ", ".join(f"{k}={v}" for k, v in as_written.items())
             findings.append(finding(meta.get("rule", config.type), params, row=row, column=column, value=value))
     return findings
 
 
-def _as_written(texts: pd.DataFrame, row: int, column: str, value: object, source: Source) -> str | None:
-    """The cell as the file wrote it (masked where personal); the parsed value where it was empty."""
-    written = texts.at[row, column] if column in texts.columns else None
+def _as_written(typed: TypedRows, rows: set[int]) -> dict[tuple[int, str], str]:
+    """(row, column) → the cell as the file wrote it, for the rows with findings."""
+    if not rows:
+        return {}
+    result = typed.con.execute(f"SELECT * FROM cells WHERE {ROW} IN (SELECT unnest(?))", [sorted(rows)])
+    names = [d[0] for d in result.description]
+    return {(values[0], name): text for values in result.fetchall()
+            for name, text in zip(names[1:], values[1:]) if text is not None}
+
+
+def _shown(written: str | None, value: object, source: Source, column: str) -> str | None:
+    """The cell as written (masked where personal); the parsed value where it was empty."""
     shown = written if written is not None else _text(value)
     return shown_value(source.column(column), shown) if column in {c.name for c in source.columns} else shown
 

@@ -6,6 +6,11 @@ periods whose inputs changed since they were last built: the inputs of a period 
 core sources up to its last month (growth rates and runs of positive months look back) and the
 catalogue itself. So loading, revising or back-filling any month, in any order, leaves the mart as a
 from-scratch build would.
+
+What several KPIs and periods share is computed once per build, before any period: the monthly sums of
+the enterprise KPIs (``mart.enterprise_monthly_totals``, which needs every in-scope row joined to its
+row a year earlier). Counted members go from the KPI's SQL straight into ``mart.kpi_members``, which
+gets only the rows that changed.
 """
 from __future__ import annotations
 
@@ -15,19 +20,20 @@ from datetime import datetime, timezone
 import duckdb
 
 from town_industry.contracts.kpis import CATALOGUE, Catalogue, Kpi, catalogue
-from town_industry.db import read_sql, run_sql, transaction
+from town_industry.db import read_sql, run_sql, table_exists, transaction
 from town_industry.periods import half_year_months, half_year_of, is_half_year, last_month, period_bounds
 
-# Views (and one table macro, a view with a parameter) the KPI SQL reads, created in this order once
-# the table they read exists (a source's tables appear with its first load). Each file is a SELECT.
+# Views, one table macro (a view with a parameter) and one table the KPI SQL reads, created in this order
+# once the table they read exists (a source's tables appear with its first load). Each file is a SELECT.
+# The TABLE is a shared input: sums every period's KPIs read, computed once per build (see ensure_mart).
 VIEWS = (
     ("VIEW mart.enterprise_in_scope", "marts/enterprise_in_scope.sql", "fact_enterprise_month"),
+    ("TABLE mart.enterprise_monthly_totals", "marts/enterprise_monthly_totals.sql", "fact_enterprise_month"),
     ("VIEW mart.enterprise_monthly_sales_growth", "marts/enterprise_monthly_sales_growth.sql",
      "fact_enterprise_month"),
     ("VIEW mart.investment_counted", "marts/investment_counted.sql", "fact_investment_month"),
     ("MACRO mart.projects_as_of(as_of_month_key)", "marts/projects_as_of.sql", "dim_project"),
 )
-
 
 
 def catalogue_digest(cat: Catalogue) -> str:
@@ -53,21 +59,43 @@ def complete_periods(con: duckdb.DuckDBPyConnection, cat: Catalogue | None = Non
 
 # ---- building ---------------------------------------------------------------------------------
 
-def ensure_mart(con: duckdb.DuckDBPyConnection, cat: Catalogue | None = None) -> None:
-    """Create the mart tables; (re)create the views and the catalogue table."""
+def ensure_mart(con: duckdb.DuckDBPyConnection, cat: Catalogue | None = None, *,
+                shared_inputs: bool = True) -> None:
+    """Create the mart tables; (re)create the views and the catalogue table; and recompute the shared
+    inputs (the TABLEs of VIEWS) from the facts as they are now. With ``shared_inputs=False`` a missing
+    shared input is created empty instead: ``build_mart`` recomputes them only when a period is stale."""
     cat = cat or catalogue()
     con.execute(read_sql("marts/kpi_tables.sql"))
-    tables = {name for (name,) in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+    tables = _main_tables(con)
     for view, sql, reads in VIEWS:
-        if reads in tables:
-            table = " TABLE" if view.startswith("MACRO") else ""
+        if reads not in tables:
+            continue
+        kind, name = view.split()[:2]
+        if kind == "TABLE":
+            if shared_inputs or not table_exists(con, name):
+                no_data = "" if shared_inputs else "\nWITH NO DATA"
+                con.execute(f"CREATE OR REPLACE {view} AS\n{read_sql(sql)}{no_data}")
+        else:
+            table = " TABLE" if kind == "MACRO" else ""
             con.execute(f"CREATE OR REPLACE {view} AS{table}\n{read_sql(sql)}")
     con.execute("DELETE FROM mart.kpi_catalogue")
     con.executemany(
         "INSERT INTO mart.kpi_catalogue VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [[k.code, k.section, k.name_zh, k.name_en, k.unit, k.precision, ",".join(k.grains), f"sql/{k.sql}",
           k.sql_text, k.definition_zh, k.definition_en] for k in cat.kpis])
+
+
+def refresh_shared_inputs(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute the shared inputs (the TABLEs of VIEWS) from the facts as they are now."""
+    tables = _main_tables(con)
+    for view, sql, reads in VIEWS:
+        if view.startswith("TABLE ") and reads in tables:
+            con.execute(f"CREATE OR REPLACE {view} AS\n{read_sql(sql)}")
+
+
+def _main_tables(con) -> set[str]:
+    return {name for (name,) in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
 
 
 def compute(con: duckdb.DuckDBPyConnection, kpi: Kpi, period: str) -> tuple[float | None, list[tuple]]:
@@ -102,11 +130,13 @@ def build_mart(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> dic
     """Recompute every complete period whose inputs changed; returns what was built."""
     cat = catalogue()
     with transaction(con):
-        ensure_mart(con, cat)
+        ensure_mart(con, cat, shared_inputs=False)
         half_years, months = complete_periods(con, cat)
         digests = _inputs_digests(con, half_years + months, cat)
         built = dict(con.execute("SELECT period, inputs_digest FROM meta.kpi_builds").fetchall())
         stale = [p for p in half_years + months if built.get(p) != digests[p]]
+        if stale:
+            refresh_shared_inputs(con)  # once for all the stale periods, from the facts as they are now
         now = datetime.now(timezone.utc).replace(tzinfo=None)
         for period in stale:
             _write_period(con, cat, period)
@@ -120,10 +150,38 @@ def _write_period(con, cat: Catalogue, period: str) -> None:
     grain = "half_year" if is_half_year(period) else "month"
     table, key = ("mart.half_year_kpis", "period") if grain == "half_year" else ("mart.monthly_kpis", "month")
     con.execute(f"DELETE FROM {table} WHERE {key} = ?", [period])
-    con.execute("DELETE FROM mart.kpi_members WHERE period = ?", [period])
+    con.execute("CREATE OR REPLACE TEMP TABLE period_members (kpi_code VARCHAR, member_key VARCHAR, "
+                "member_name VARCHAR)")
     for kpi in cat.for_grain(grain):
-        value, members = compute(con, kpi, period)
+        value = _count_members(con, kpi, period) if kpi.counts_members else compute(con, kpi, period)[0]
         con.execute(f"INSERT INTO {table} VALUES (?, ?, ?, ?)", [period, kpi.code, value, kpi.unit])
-        if members:
-            con.executemany("INSERT INTO mart.kpi_members VALUES (?, ?, ?, ?)",
-                            [[period, kpi.code, str(key_), name] for key_, name in members])
+    _write_members(con, period)
+    con.execute("DROP TABLE temp.period_members")
+
+
+def _count_members(con, kpi: Kpi, period: str) -> float:
+    """Collect what a counting KPI counted in temp.period_members, straight from its SQL (hundreds of
+    thousands of enterprises for a national history: not through Python); its value is their number."""
+    first, last = period_bounds(period)
+    sql = f"INSERT INTO temp.period_members\nSELECT $kpi_code, member_key, member_name FROM (\n{kpi.sql_text}\n)"
+    inserted = run_sql(con, sql, {"first_month_key": first, "last_month_key": last, "kpi_code": kpi.code})
+    return float(inserted.fetchone()[0])
+
+
+def _write_members(con, period: str) -> None:
+    """Make the period's rows of mart.kpi_members those of temp.period_members, writing only the rows that
+    differ: a deleted row costs its primary key's upkeep at commit (seconds for a half-year's 300,000
+    members), and a rebuilt period mostly counts the members it counted before."""
+    con.execute("""
+        DELETE FROM mart.kpi_members AS m
+        WHERE m.period = $period
+          AND NOT EXISTS (SELECT 1 FROM temp.period_members AS n
+                          WHERE n.kpi_code = m.kpi_code AND n.member_key = m.member_key
+                            AND n.member_name IS NOT DISTINCT FROM m.member_name)""", {"period": period})
+    con.execute("""
+        INSERT INTO mart.kpi_members
+        SELECT $period, n.kpi_code, n.member_key, n.member_name
+        FROM temp.period_members AS n
+        WHERE NOT EXISTS (SELECT 1 FROM mart.kpi_members AS m
+                          WHERE m.period = $period AND m.kpi_code = n.kpi_code AND m.member_key = n.member_key
+                            AND m.member_name IS NOT DISTINCT FROM n.member_name)""", {"period": period})

@@ -94,7 +94,7 @@ def validate(source_name: str, month: str) -> dict:
     if result.errors == 0:
         from town_industry.ingest.landing import write_batch
 
-        batch = str(write_batch(result.frame, source, result.sha256, landing / f"{result.sha256}.parquet"))
+        batch = str(write_batch(result.typed, source, result.sha256, landing / f"{result.sha256}.parquet"))
     log.info("%s %s: %s, %d rows, %d errors, %d warnings", source_name, month, path.name, result.rows,
              result.errors, result.warnings)
     return {"source": source_name, "month": month, "path": str(path), "sha256": result.sha256,

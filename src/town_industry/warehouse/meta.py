@@ -33,12 +33,20 @@ def current_sha256(con: duckdb.DuckDBPyConnection, source: str, month: str) -> s
 
 
 def insert_findings(con, source: str, month: str, sha256: str, findings: list[Finding], at: datetime) -> None:
+    # One statement over column lists, not executemany: a month's findings run to thousands (a history
+    # check against last year can flag every swinging firm), and a row-by-row insert took seconds.
     if findings:
-        con.executemany(
+        def text(values):
+            return [None if v is None else str(v) for v in values]
+
+        con.execute(
             "INSERT INTO meta.dq_issues (source, month, file_sha256, severity, rule, row_number, column_name, value, "
-            "message, message_en, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [[source, month, sha256, f.severity, f.rule, f.row, f.column, f.value, f.message, f.message_en, at]
-             for f in findings],
+            "message, message_en, recorded_at) SELECT ?, ?, ?, unnest(CAST(? AS VARCHAR[])), "
+            "unnest(CAST(? AS VARCHAR[])), unnest(CAST(? AS INTEGER[])), unnest(CAST(? AS VARCHAR[])), "
+            "unnest(CAST(? AS VARCHAR[])), unnest(CAST(? AS VARCHAR[])), unnest(CAST(? AS VARCHAR[])), ?",
+            [source, month, sha256, [f.severity for f in findings], [f.rule for f in findings],
+             [f.row for f in findings], text(f.column for f in findings), text(f.value for f in findings),
+             [f.message for f in findings], [f.message_en for f in findings], at],
         )
 
 
