@@ -128,7 +128,7 @@ sample-data: install  ## regenerate include/data/ (deterministic; the tool is to
 # National-scale figures (tools/bench): synthetic months of up to 1,000,000 enterprises through the ingest,
 # against DuckDB's own read_csv (the floor) and pandas + GX + to_sql (the usual way); the KPI mart over
 # 60 months; Airflow's overhead. Prints a table and writes build/bench/<UTC time>.json and latest.json.
-# About 20 minutes (the first run also builds cached warehouses under build/bench/cache/). Not part of
+# About 15 minutes (the first run also builds cached warehouses under build/bench/cache/). Not part of
 # make test (tests/test_bench.py runs it at tiny sizes). make bench SIZES=50000,500000 RUNS=1 BENCH_ARGS=--quick
 SIZES ?=
 RUNS ?=

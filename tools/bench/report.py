@@ -32,6 +32,10 @@ def derive(results: dict) -> dict:
         growth["load_s_by_history"] = {
             str(n): {str(r["history_months"]): r["load_s"] for r in csv_rows if r["rows"] == n} for n in by_size}
         growth["history_growth"] = {str(n): _history_growth(csv_rows, n) for n in by_size}
+        # The published copy (db.publish) is a copy of the whole warehouse file, the one step whose cost
+        # follows the warehouse's size by design: shown apart so the rest of the load's growth is visible.
+        growth["history_growth_without_publish"] = {
+            str(n): _history_growth(csv_rows, n, lambda r: r["work_s"] - (r.get("publish_s") or 0)) for n in by_size}
     results["growth"] = growth
     results["targets"] = targets(results)
     return results
@@ -41,8 +45,8 @@ def _find(rows: list[dict], size: int, history: int) -> dict:
     return next(r for r in rows if r["rows"] == size and r["history_months"] == history)
 
 
-def _history_growth(rows: list[dict], size: int) -> float:
-    mine = sorted((r["history_months"], r["work_s"]) for r in rows if r["rows"] == size)
+def _history_growth(rows: list[dict], size: int, seconds=lambda r: r["work_s"]) -> float:
+    mine = sorted((r["history_months"], seconds(r)) for r in rows if r["rows"] == size)
     return mine[-1][1] / mine[0][1]
 
 
@@ -176,7 +180,8 @@ def table(results: dict) -> str:
             loads = growth["load_s_by_history"][size]
             out.append(f"  {int(size):,} rows, s by months loaded: " + ", ".join(
                 f"{h}: {s:.2f} (load {loads[h]:.2f})" for h, s in by_history.items())
-                + f"  (most/fewest {growth['history_growth'][size]:.2f})")
+                + f"  (most/fewest {growth['history_growth'][size]:.2f}; without publishing the copy "
+                  f"{growth['history_growth_without_publish'][size]:.2f})")
         out.append("")
     kpi = results.get("kpi_mart")
     if kpi:
