@@ -191,3 +191,52 @@ def test_a_header_far_down_and_wider_than_the_first_lines(tmp_path):
     typed, findings = parse_cells(raw, SOURCE)
     row = typed.frame.iloc[0]
     assert findings == [] and row["_row"] == 152 and row["gross_output"] == Decimal("123.45") and row["employees"] == 120
+
+
+def test_a_dos_end_of_file_mark_is_not_a_row(tmp_path):
+    """Old tools end a CSV with Ctrl-Z (0x1A): the file loads as if it were not there."""
+    path = tmp_path / "2020-06.csv"
+    _write_csv(path, [HEADER_ZH, ROW], "gbk")
+    path.write_bytes(path.read_bytes() + b"\r\n\x1a")
+    raw = read_file(path, SOURCE)
+    typed, findings = parse_cells(raw, SOURCE)
+    assert findings == [] and raw.rows == 1 and typed.frame.loc[0, "taxable_sales"] == Decimal("98.76")
+
+
+def test_amounts_beyond_the_warehouse_are_reported_not_crashed(tmp_path):
+    """12345678901234567890 in a CSV and a numeric 1e308 cell in an XLSX: each an unparseable cell of its row."""
+    path = tmp_path / "2020-06.csv"
+    _write_csv(path, [HEADER_ZH, ROW[:6] + ["12345678901234567890"] + ROW[7:]], "utf-8")
+    _, findings = parse_cells(read_file(path, SOURCE), SOURCE)
+    assert [(f.row, f.column, f.rule) for f in findings] == [(2, "taxable_sales", "unparseable_value")]
+
+    book = tmp_path / "2020-07.xlsx"
+    wb = Workbook()
+    wb.active.append(HEADER_ZH)
+    wb.active.append(ROW[:5] + [1e308] + ROW[6:])
+    wb.save(book)
+    _, findings = parse_cells(read_file(book, SOURCE), SOURCE)
+    assert [(f.row, f.column, f.rule) for f in findings] == [(2, "gross_output", "unparseable_value")]
+
+
+def test_a_damaged_sheet_is_rejected_not_crashed(tmp_path):
+    """openpyxl reads a sheet lazily: broken sheet XML (after the <dimension> Excel writes) surfaces while
+    rows are read, and must still be a rejection naming the file."""
+    import zipfile
+
+    good = tmp_path / "good.xlsx"
+    wb = Workbook()
+    wb.active.append(HEADER_ZH)
+    wb.active.append(ROW)
+    wb.save(good)
+    broken = tmp_path / "2020-06.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(broken, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                assert b"<dimension" in data
+                data = data[: data.index(b"<sheetData>") + 20] + b"<row><c r=broken"
+            dst.writestr(item, data)
+    with pytest.raises(FileRejected) as exc:
+        read_file(broken, SOURCE)
+    assert exc.value.rule == "unreadable_file" and "2020-06.xlsx" in exc.value.finding.message

@@ -66,8 +66,8 @@ def read_file(path: Path, source: Source) -> RawTable:
     define_macros(con)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        raw, text, encoding = _decoded(path)
-        table = _duckdb_csv(con, path, raw, text, encoding) and _to_cells(con, source, path, within=True)
+        raw, text, encoding, as_is = _decoded(path)
+        table = _duckdb_csv(con, path, raw, text, as_is) and _to_cells(con, source, path, within=True)
         if not table:
             # Blank lines, cells spanning lines, a header far down: DuckDB's reader would skip or merge
             # lines (row numbers would no longer be the ones a clerk sees) or miss columns. Such files
@@ -88,8 +88,13 @@ def read_file(path: Path, source: Source) -> RawTable:
 SAMPLE_LINES = 100  # DuckDB's reader is used when the header is among these lines (its width comes from them)
 
 
-def _decoded(path: Path) -> tuple[bytes, str, str]:
+def _decoded(path: Path) -> tuple[bytes, str, str, bool]:
+    """(bytes, text, encoding, whether DuckDB may read the file as it is: UTF-8 and nothing removed)."""
     raw = path.read_bytes()
+    # Old DOS tools end a text file with Ctrl-Z (0x1A): an end-of-file mark, not a row.
+    delivered = len(raw)
+    body = raw.rstrip(b"\x1a\r\n")
+    raw = body + raw[len(body):].replace(b"\x1a", b"")  # the line breaks at the end stay
     # Excel on Chinese Windows saves CSV as GBK; GB18030 is its superset.
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -103,7 +108,7 @@ def _decoded(path: Path) -> tuple[bytes, str, str]:
     if "\x00" in text:
         raise FileRejected("unreadable_file", {"file": path.name, "detail": bilingual(
             "含有二进制内容，不是 CSV 文本文件", "binary content, not a CSV text file")})
-    return raw, text, encoding
+    return raw, text, encoding, encoding == "utf-8-sig" and len(raw) == delivered
 
 
 def _csv_rows(text: str, path: Path) -> list[list[str]]:
@@ -114,7 +119,7 @@ def _csv_rows(text: str, path: Path) -> list[list[str]]:
             f"CSV 格式有误：{exc}", f"not valid CSV: {exc}")}) from exc
 
 
-def _duckdb_csv(con, path: Path, raw: bytes, text: str, encoding: str) -> bool:
+def _duckdb_csv(con, path: Path, raw: bytes, text: str, as_is: bool) -> bool:
     """Read with DuckDB's CSV reader; False when its records are not the file's lines.
 
     DuckDB skips blank lines and reads a quoted line break as part of its cell: either way it gives
@@ -125,7 +130,7 @@ def _duckdb_csv(con, path: Path, raw: bytes, text: str, encoding: str) -> bool:
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
     with tempfile.TemporaryDirectory(prefix="town-industry-csv-") as tmp:
         source = path
-        if encoding != "utf-8-sig":  # DuckDB reads UTF-8 only: hand it the text re-encoded
+        if not as_is:  # DuckDB reads UTF-8 only: hand it the text re-encoded (GBK, an end-of-file mark removed)
             source = Path(tmp) / "utf8.csv"
             source.write_text(text, encoding="utf-8")
         try:
@@ -176,7 +181,11 @@ def _xlsx_rows(path: Path) -> list[list[str | None]]:
             f"不是可读的 XLSX 工作簿：{exc}", f"not a readable XLSX workbook: {exc}")}) from exc
     try:
         sheet = workbook.worksheets[0]
+        # openpyxl parses the sheet lazily: a damaged sheet fails here, not in load_workbook
         return [[_xlsx_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    except Exception as exc:
+        raise FileRejected("unreadable_file", {"file": path.name, "detail": bilingual(
+            f"工作表内容损坏：{exc}", f"the worksheet is damaged: {exc}")}) from exc
     finally:
         workbook.close()
 
