@@ -240,3 +240,30 @@ def test_a_damaged_sheet_is_rejected_not_crashed(tmp_path):
     with pytest.raises(FileRejected) as exc:
         read_file(broken, SOURCE)
     assert exc.value.rule == "unreadable_file" and "2020-06.xlsx" in exc.value.finding.message
+
+
+def test_a_column_given_twice_rejects_the_file(tmp_path):
+    """Two 应税销售额 columns with different figures: neither wins silently; an error names both columns."""
+    from town_industry.contracts.findings import ERROR
+    from town_industry.ingest.validation import validate_table
+
+    path = tmp_path / "2020-06.csv"
+    _write_csv(path, [HEADER_ZH + ["应税销售额（万元）"], ROW + ["1.5"]], "utf-8")
+    raw = read_file(path, SOURCE)
+    assert raw.duplicated == {"taxable_sales": [7, 11]}
+    _, findings = validate_table(raw, SOURCE, "2020-06")
+    (dup,) = [f for f in findings if f.rule == "duplicate_column"]
+    assert dup.severity == ERROR and (dup.row, dup.column) == (1, "taxable_sales")
+    assert "第 7、11 列" in dup.message and "columns 7, 11" in dup.message_en
+
+
+def test_an_old_or_encrypted_workbook_says_so(tmp_path):
+    """An .xls saved as .xlsx, or a password-protected workbook, is an OLE2 file: say what it is and what to do."""
+    from town_industry.ingest.readers import OLE2_MAGIC
+
+    path = tmp_path / "2020-06.xlsx"
+    path.write_bytes(OLE2_MAGIC + bytes(504))
+    with pytest.raises(FileRejected) as exc:
+        read_file(path, SOURCE)
+    assert exc.value.rule == "unreadable_file" and "另存为 .xlsx" in exc.value.finding.message
+    assert "2020-06.xlsx" in exc.value.finding.message and "password" in exc.value.finding.message_en

@@ -50,6 +50,7 @@ class RawTable:
     header_row: int
     rows: int
     extra_headers: list[str] = field(default_factory=list)
+    duplicated: dict[str, list[int]] = field(default_factory=dict)  # declared name -> its 1-based columns
     encoding: str = ""
 
     @property
@@ -171,9 +172,18 @@ def _xlsx_cell(value: object) -> str | None:
     return str(value)
 
 
+# Both .xls files and encrypted .xlsx files are OLE2 compound documents, which start with these bytes.
+OLE2_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+
+
 def _xlsx_rows(path: Path) -> list[list[str | None]]:
     from openpyxl import load_workbook  # heavy import, only when an XLSX arrives
 
+    with path.open("rb") as f:
+        if f.read(8) == OLE2_MAGIC:  # openpyxl would only say "not a zip file"
+            raise FileRejected("unreadable_file", {"file": path.name, "detail": bilingual(
+                "这是旧版 .xls 工作簿或加了密码的工作簿；请在 Excel/WPS 中去掉密码，另存为 .xlsx",
+                "an old .xls workbook or a password-protected one; remove the password and save it as .xlsx")})
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
@@ -222,13 +232,16 @@ def _to_cells(con: duckdb.DuckDBPyConnection, source: Source, path: Path, within
     lookup = _header_lookup(source)
     positions: dict[str, int] = {}
     extra: list[str] = []
+    seen: dict[str, list[int]] = {}
     for pos, text in enumerate(header):
         if text is None:
             continue
         name = lookup.get(text)
         if name is None:
             extra.append(text)
-        elif name not in positions and not source.column(name).is_dropped:  # names are never read
+            continue
+        seen.setdefault(name, []).append(pos + 1)
+        if name not in positions and not source.column(name).is_dropped:  # names are never read
             positions[name] = pos
 
     selected = ", ".join(f'clean_cell(c{pos}) AS "{name}"' for name, pos in positions.items())
@@ -243,4 +256,7 @@ def _to_cells(con: duckdb.DuckDBPyConnection, source: Source, path: Path, within
     rows = con.execute("SELECT count(*) FROM cells").fetchall()[0][0]
     if rows == 0:
         raise FileRejected("no_data_rows", {"file": path.name, "header_row": header_index + 1})
-    return RawTable(con=con, columns=list(positions), header_row=header_index + 1, rows=rows, extra_headers=extra)
+    # the same column twice (two 应税销售额 columns): which one holds the figures is the office's to say
+    duplicated = {name: cols for name, cols in seen.items() if len(cols) > 1}
+    return RawTable(con=con, columns=list(positions), header_row=header_index + 1, rows=rows, extra_headers=extra,
+                    duplicated=duplicated)

@@ -87,6 +87,11 @@ def validate_file(path: Path, source: Source, month: str) -> Validated:
 def validate_table(raw: RawTable, source: Source, month: str) -> tuple[TypedRows | None, list[Finding]]:
     """Parse the cells, then run the suite; a cell that did not parse is reported once, as such."""
     typed, findings = parse_cells(raw, source)
+    for name, columns in raw.duplicated.items():
+        findings.append(finding("duplicate_column", {"header": source.column(name).header, "column": name,
+                                                     "positions": bilingual("、".join(map(str, columns)),
+                                                                            ", ".join(map(str, columns)))},
+                                row=raw.header_row, column=name))
     for header in raw.extra_headers:
         title = bilingual(source.title, source.name)
         findings.append(finding("extra_column_ignored", {"header": header, "title": title},
