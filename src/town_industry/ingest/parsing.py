@@ -41,9 +41,6 @@ def define_macros(con: duckdb.DuckDBPyConnection) -> None:
     """The parsers as macros of ``con`` (an in-memory connection of one file)."""
     markers = ", ".join(quoted(m) for m in EMPTY_MARKERS)
     space = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE) + "]"
-    # translate() is slow: only the rare cell with full-width digits pays for it
-    digits = (f"CASE WHEN regexp_matches(x, '[{_FULL_WIDTH[0]}]') "
-              f"THEN translate(x, {quoted(_FULL_WIDTH[0])}, {quoted(_FULL_WIDTH[1])}) ELSE x END")
     booleans = " ".join(f"WHEN {quoted(k)} THEN {str(v).lower()}" for k, v in BOOLEANS.items())
     con.execute(f"""
         -- spaces of every width removed at both ends, then the empty markers are NULL; written so that
@@ -54,24 +51,28 @@ def define_macros(con: duckdb.DuckDBPyConnection) -> None:
                  WHEN regexp_matches(x, '^{space}|{space}$')
                  THEN unmarked(regexp_replace(x, '^{space}+|{space}+$', '', 'g'))
                  ELSE x END;
+        -- full-width digits as ASCII; translate() is slow: only the rare cell with full-width digits pays for it
+        CREATE OR REPLACE MACRO ascii_digits(x) AS
+            CASE WHEN regexp_matches(x, '[{_FULL_WIDTH[0]}]')
+                 THEN translate(x, {quoted(_FULL_WIDTH[0])}, {quoted(_FULL_WIDTH[1])}) ELSE x END;
         CREATE OR REPLACE MACRO parse_date(x) AS
-            TRY_CAST(printf('%s-%s-%s', regexp_extract({digits}, '^{_DATE}$', 1),
-                            lpad(regexp_extract({digits}, '^{_DATE}$', 2), 2, '0'),
-                            lpad(regexp_extract({digits}, '^{_DATE}$', 3), 2, '0')) AS DATE);
+            TRY_CAST(printf('%s-%s-%s', regexp_extract(ascii_digits(x), '^{_DATE}$', 1),
+                            lpad(regexp_extract(ascii_digits(x), '^{_DATE}$', 2), 2, '0'),
+                            lpad(regexp_extract(ascii_digits(x), '^{_DATE}$', 3), 2, '0')) AS DATE);
         CREATE OR REPLACE MACRO month_number(x) AS
-            TRY_CAST(regexp_extract({digits}, '^{_MONTH}$', 2) AS INTEGER);
+            TRY_CAST(regexp_extract(ascii_digits(x), '^{_MONTH}$', 2) AS INTEGER);
         -- a month spelling (2020-06, 202006, 2020/6, 2020年6月), or a full date naming its month
         CREATE OR REPLACE MACRO parse_month(x) AS
-            CASE WHEN regexp_full_match({digits}, '{_MONTH}')
+            CASE WHEN regexp_full_match(ascii_digits(x), '{_MONTH}')
                  THEN CASE WHEN month_number(x) BETWEEN 1 AND 12
-                           THEN make_date(CAST(regexp_extract({digits}, '^{_MONTH}$', 1) AS INTEGER),
+                           THEN make_date(CAST(regexp_extract(ascii_digits(x), '^{_MONTH}$', 1) AS INTEGER),
                                           month_number(x), 1) END
                  ELSE CAST(date_trunc('month', parse_date(x)) AS DATE) END;
         CREATE OR REPLACE MACRO parse_boolean(x) AS CASE lower(x) {booleans} END;
         -- a number as written (1,234.5; full-width digits), commas removed; NULL when it is not a number
+        CREATE OR REPLACE MACRO without_commas(x) AS replace(replace(ascii_digits(x), ',', ''), '，', '');
         CREATE OR REPLACE MACRO number_text(x) AS
-            CASE WHEN regexp_full_match(replace(replace({digits}, ',', ''), '，', ''), '{_NUMBER}')
-                 THEN replace(replace({digits}, ',', ''), '，', '') END;
+            CASE WHEN regexp_full_match(without_commas(x), '{_NUMBER}') THEN without_commas(x) END;
         CREATE OR REPLACE MACRO parse_decimal(x) AS TRY_CAST(number_text(x) AS {_EXACT});
         -- 7 and 7.0 are whole numbers, 7.5 is not (a cast to BIGINT would round it)
         CREATE OR REPLACE MACRO parse_integer(x) AS
@@ -126,14 +127,6 @@ def parse_texts(texts: list[str | None], column_type: str, values: dict | None =
     finally:
         con.close()
     return [r[0] for r in rows], [r[1] for r in rows]
-
-
-def clean_cell(value: object) -> str | None:
-    """One cell's text as the macro cleans it (used on the few header cells)."""
-    if value is None:
-        return None
-    text = str(value).strip(WHITESPACE)
-    return None if text in EMPTY_MARKERS else text
 
 
 # What a cell of each type may hold, for the message of a cell that does not parse (rule unparseable_value).

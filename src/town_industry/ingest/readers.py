@@ -24,7 +24,7 @@ import pandas as pd
 
 from town_industry.contracts.rules import bilingual, finding
 from town_industry.contracts.sources import Source
-from town_industry.ingest.parsing import clean_cell, define_macros, quoted
+from town_industry.ingest.parsing import define_macros, quoted
 
 ROW = "_row"  # column holding each data row's row number in the file
 
@@ -227,7 +227,8 @@ def _to_cells(con: duckdb.DuckDBPyConnection, source: Source, path: Path, within
         header = "、".join(source.column(name).header for name in source.key)
         raise FileRejected("required_column_missing", {"header": header, "column": key}, column=key)
     header_index = found
-    header = [clean_cell(c) for c in con.execute(f"SELECT * FROM raw WHERE rowid = {header_index}").fetchall()[0]]
+    cleaned = ", ".join(f"clean_cell(c{i})" for i in range(width))
+    header = con.execute(f"SELECT {cleaned} FROM raw WHERE rowid = {header_index}").fetchall()[0]
 
     lookup = _header_lookup(source)
     positions: dict[str, int] = {}

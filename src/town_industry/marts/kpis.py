@@ -72,9 +72,8 @@ def ensure_mart(con: duckdb.DuckDBPyConnection, cat: Catalogue | None = None, *,
             continue
         kind, name = view.split()[:2]
         if kind == "TABLE":
-            if shared_inputs or not table_exists(con, name):
-                no_data = "" if shared_inputs else "\nWITH NO DATA"
-                con.execute(f"CREATE OR REPLACE {view} AS\n{read_sql(sql)}{no_data}")
+            if not table_exists(con, name):
+                con.execute(f"CREATE {view} AS\n{read_sql(sql)}\nWITH NO DATA")
         else:
             table = " TABLE" if kind == "MACRO" else ""
             con.execute(f"CREATE OR REPLACE {view} AS{table}\n{read_sql(sql)}")
@@ -83,6 +82,8 @@ def ensure_mart(con: duckdb.DuckDBPyConnection, cat: Catalogue | None = None, *,
         "INSERT INTO mart.kpi_catalogue VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [[k.code, k.section, k.name_zh, k.name_en, k.unit, k.precision, ",".join(k.grains), f"sql/{k.sql}",
           k.sql_text, k.definition_zh, k.definition_en] for k in cat.kpis])
+    if shared_inputs:
+        refresh_shared_inputs(con)
 
 
 def refresh_shared_inputs(con: duckdb.DuckDBPyConnection) -> None:
