@@ -23,7 +23,7 @@ export PYTHONWARNINGS ?= ignore
 # The one command line (src/town_industry/cli/main.py), installed into the virtualenv by `make install`.
 CLI := $(BIN)/town-industry
 
-.PHONY: demo run report summary test test-fast test-e2e sql install fonts airflow-home airflow airflow-stop backfill airflow-cli suites docs sample-data bench lock clean
+.PHONY: demo run rebuild report summary test test-fast test-e2e sql install fonts airflow-home airflow airflow-stop backfill airflow-cli suites docs sample-data bench lock clean
 
 # The demo pseudonymises the sample ID numbers with a fixed, public key. Real runs need a secret key:
 # the Airflow variable person_id_hmac_key or the environment variable PERSON_ID_HMAC_KEY.
@@ -115,6 +115,10 @@ backfill: install      ## on the running make airflow stack: switch the DAGs on,
 ARGS ?= dags list
 airflow-cli: install   ## the airflow command line against the running make airflow stack: make airflow-cli ARGS="dags list"
 	$(CLI) airflow cli $(ARGS)
+
+LEDGER ?=
+rebuild: airflow-home ## rebuild the warehouse from the archive into build/rebuild/ and compare fingerprints (LEDGER=a backup)
+	$(CLI) rebuild --warehouse $(WAREHOUSE) $(if $(LEDGER),--ledger $(LEDGER))
 
 suites: install       ## regenerate expectations/suites/*.json from include/sources/*.yml
 	$(CLI) suites

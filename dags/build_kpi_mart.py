@@ -19,7 +19,7 @@ from airflow.sdk import DAG, Asset, AssetAny, Param, task
 
 from town_industry import settings
 from town_industry.contracts.kpis import catalogue
-from town_industry.orchestration import kpi_tasks
+from town_industry.orchestration import alerts, kpi_tasks
 from town_industry.settings import WRITER_POOL
 
 with DAG(
@@ -34,7 +34,8 @@ with DAG(
     params={"wait_for_loads": Param(True, type="boolean",
                                     description="Wait until no ingest load is queued or running before building "
                                                 "(make run turns it off: it builds after its own loads).")},
-    default_args={"owner": "economic-development-office", "retries": 1, "retry_delay": timedelta(minutes=2)},
+    default_args={"owner": "economic-development-office", "retries": 1, "retry_delay": settings.retry_delay(minutes=2),
+                  "on_failure_callback": alerts.on_failure},  # one alert per failed run
 ):
     wait_for_loads = PythonSensor(
         task_id="wait_for_loads",

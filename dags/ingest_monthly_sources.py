@@ -20,7 +20,7 @@ from airflow.sdk import DAG, Asset, task
 
 from town_industry import settings
 from town_industry.contracts.sources import declared_sources
-from town_industry.orchestration import ingest_tasks as tasks
+from town_industry.orchestration import alerts, ingest_tasks as tasks
 from town_industry.orchestration.timetable import DataMonthTimetable
 from town_industry.periods import run_month
 from town_industry.settings import WRITER_POOL
@@ -37,7 +37,8 @@ for source in declared_sources():
         catchup=False,  # history is loaded by backfills (make run / airflow backfill create)
         max_active_runs=1,
         tags=["ingest", source.name],
-        default_args={"owner": source.owner, "retries": 2, "retry_delay": timedelta(minutes=5)},
+        default_args={"owner": source.owner, "retries": 2, "retry_delay": settings.retry_delay(minutes=5),
+                      "on_failure_callback": alerts.on_failure},  # one alert per failed run
     ) as dag:
         wait_for_file = PythonSensor(
             task_id="wait_for_file",

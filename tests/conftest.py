@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import os
 import re
 import shutil
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from town_industry import settings as project_settings
+from town_industry.warehouse.fingerprint import fingerprint  # noqa: F401  (tests import it from here)
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "include" / "data"
@@ -21,6 +21,8 @@ SEED_TARGETS = ROOT / "tools" / "sample_data" / "seed_targets.yml"
 project_settings.use_project_airflow()
 os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "ERROR")
 os.environ.setdefault("PERSON_ID_HMAC_KEY", "test-key-only-for-tests")
+os.environ.setdefault("FILE_SETTLE_SECONDS", "0")  # test files are written just before their run
+os.environ.setdefault("RETRY_DELAY_SECONDS", "1")  # dag.test() sleeps through retry delays
 os.environ.setdefault("TOWN_INDUSTRY_LANGUAGE", "en")  # run summaries the tests read in English (zh: test_rules.py)
 
 
@@ -46,6 +48,12 @@ def _unit_tests_run_no_dags(request, monkeypatch):
         raise AssertionError("this test runs DAGs: mark it integration (or use an integration fixture)")
 
     monkeypatch.setattr(run, "dag_bag", refuse)
+
+
+@pytest.fixture(autouse=True)
+def _data_docs_in_tmp(tmp_path, monkeypatch):
+    """GX Data Docs pages of a test's validations go to its own folder, never to the project's build/."""
+    monkeypatch.setenv("DATA_DOCS_DIR", str(tmp_path / "data_docs"))
 
 
 @pytest.fixture
@@ -93,24 +101,6 @@ def read_csv_rows(path: Path) -> list[list[str]]:
 def write_csv_rows(path: Path, rows: list[list[str]], encoding: str = "utf-8") -> None:
     with path.open("w", encoding=encoding, newline="") as f:
         csv.writer(f).writerows(rows)
-
-
-def fingerprint(warehouse: Path) -> dict[str, str]:
-    """A digest of every data table (star schema and staging; not the meta load log)."""
-    import duckdb
-
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        tables = con.execute(
-            "SELECT table_schema || '.' || table_name FROM information_schema.tables "
-            "WHERE table_schema IN ('main', 'staging') AND table_type = 'BASE TABLE' ORDER BY 1").fetchall()
-        digests = {}
-        for (table,) in tables:
-            rows = sorted(repr(r) for r in con.execute(f"FROM {table}").fetchall())
-            digests[table] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
-        return digests
-    finally:
-        con.close()
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The package's layers stay layered: each layer imports only the layers below it.
 
-    base           settings, periods, db, text          (imports no layer)
+    base           settings, periods, db, text, faults  (imports no layer)
     contracts      declarations, codes, reference data  (base)
     ingest         file -> validated batch              (base, contracts; never the warehouse)
     warehouse      schema, models, history, loads       (base, contracts)
@@ -22,7 +22,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "town_industry"
-BASE = {"settings", "periods", "db", "text"}
+BASE = {"settings", "periods", "db", "text", "faults"}
 LAYERS = {"contracts", "ingest", "warehouse", "marts", "report", "deploy", "cli", "orchestration"}
 ALLOWED = {
     "base": {"base"},

@@ -312,7 +312,7 @@ def test_rejection_report_is_chinese_with_english_below(tmp_path):
     assert "请这样处理" in report and "| 类别 | 行 | 列 | 规则 | 值 | 问题 |" in report
     assert ("| 错误 | 3 | 统一社会信用代码（uscc） | 统一社会信用代码不正确（invalid_uscc） | 91110108551385082R | "
             "统一社会信用代码不正确：") in report
-    assert "| 错误 | （整个文件） |  | 没有数据行（no_data_rows） |  | 文件 2020-01.csv 在表头（第1行）以下没有数据行 |" in report
+    assert "| 错误 | （整个文件） |  | 没有数据行（no_data_rows） | — | 文件 2020-01.csv 在表头（第1行）以下没有数据行 |" in report
     assert "| 警告 | 1 | 备注 | 文件含约定以外的列（已忽略）（extra_column_ignored） |" in report
     english = report.split("## English")[1]
     assert "| error | 3 | uscc | invalid_uscc | 91110108551385082R | not a valid unified social credit code" in english

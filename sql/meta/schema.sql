@@ -18,8 +18,11 @@ CREATE TABLE IF NOT EXISTS meta.file_loads (
     warning_count   INTEGER   NOT NULL,
     recorded_at     TIMESTAMP NOT NULL,
     airflow_run_id  VARCHAR,
-    error_report    VARCHAR              -- path of the human-readable report of a rejected file
+    error_report    VARCHAR,             -- path of the human-readable report of a rejected file
+    archived_as     VARCHAR              -- the delivered bytes, kept: ARCHIVE_DIR/<source>/<sha256>/<file name>
 );
+-- Warehouses created before the archive get the column here, as the last one.
+ALTER TABLE meta.file_loads ADD COLUMN IF NOT EXISTS archived_as VARCHAR;
 
 -- One row per error or warning found in a file (values of personal columns are masked).
 CREATE TABLE IF NOT EXISTS meta.dq_issues (
@@ -42,7 +45,7 @@ ALTER TABLE meta.dq_issues ADD COLUMN IF NOT EXISTS message_en VARCHAR;
 -- its warnings as they stand now (warnings that compare months are recomputed when those months load).
 CREATE OR REPLACE VIEW meta.current_files AS
 WITH current_loads AS (
-    SELECT source, month, path, sha256, rows, recorded_at
+    SELECT source, month, path, sha256, rows, recorded_at, archived_as
     FROM meta.file_loads
     WHERE status = 'loaded'
     QUALIFY row_number() OVER (PARTITION BY source, month ORDER BY recorded_at DESC) = 1
@@ -52,5 +55,6 @@ SELECT
     (SELECT count(*) FROM meta.dq_issues AS d
      WHERE d.source = l.source AND d.month = l.month AND d.file_sha256 = l.sha256
        AND d.severity = 'warning') AS warning_count,
-    l.recorded_at
+    l.recorded_at,
+    l.archived_as
 FROM current_loads AS l;

@@ -6,6 +6,7 @@ so the same DAGs serve the sample data, a test's temporary folder and production
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -70,6 +71,13 @@ def settle_poke_interval() -> float:
     return max(float(os.environ.get("KPI_SETTLE_INTERVAL", 60)), MIN_POKE_INTERVAL)
 
 
+def retry_delay(minutes: float) -> timedelta:
+    """Pause before a failed task's next try: ``minutes`` under the scheduler, ``RETRY_DELAY_SECONDS`` when
+    set (``town-industry run`` sets 5: dag.test() waits the pause out, and a person is watching)."""
+    seconds = os.environ.get("RETRY_DELAY_SECONDS")
+    return timedelta(seconds=float(seconds)) if seconds else timedelta(minutes=minutes)
+
+
 def reports_dir() -> Path:
     """Where half-year drafts are written: ``REPORTS_DIR/<period>/``."""
     return Path(os.environ.get("REPORTS_DIR", PROJECT_ROOT / "reports")).resolve()
@@ -90,3 +98,16 @@ def language() -> str:
 def work_dir() -> Path:
     """Beside the warehouse: landed (validated) batches and rejection reports."""
     return warehouse_path().parent
+
+
+def archive_dir() -> Path:
+    """The archive of every delivered file, loaded or rejected: ``ARCHIVE_DIR``, else ``archive/`` beside
+    the warehouse. Files in it are named by their SHA-256 and never change (ingest/archive.py)."""
+    return Path(os.environ.get("ARCHIVE_DIR", work_dir() / "archive")).resolve()
+
+
+def file_settle_seconds() -> float:
+    """A delivered file is taken only once it has not changed for this long (``FILE_SETTLE_SECONDS``,
+    default 30): a file still being copied into the delivery folder is not read half-written.
+    ``town-industry run`` (files already in place) defaults it to 0."""
+    return max(float(os.environ.get("FILE_SETTLE_SECONDS", 30)), 0.0)

@@ -4,6 +4,8 @@
     town-industry report --period 2020H1                (re)draft a half-year from the KPI mart
     town-industry summary                               what the warehouse holds
     town-industry sql ["FROM mart.half_year_kpis"]      SQL on the published copy (read-only)
+    town-industry rebuild                               rebuild the warehouse from the archive, compare
+    town-industry archive [--source S --month M]        archived versions of delivered files; --sha X --out F
     town-industry suites | docs                         regenerate the GX suites / the generated docs
     town-industry airflow start|stop|backfill|cli       the local Airflow stack (make airflow)
 
@@ -37,6 +39,9 @@ def cmd_run(args) -> int:
 
     warnings.filterwarnings("ignore")  # library deprecation chatter would bury the one-line summaries
     settings.use_project_airflow()
+    # Run by hand, the files are in place: no waiting for them to settle (the scheduler waits).
+    os.environ.setdefault("FILE_SETTLE_SECONDS", "0")
+    os.environ.setdefault("RETRY_DELAY_SECONDS", "5")  # dag.test() sleeps through retry delays
     print(f"data: {settings.data_dir()}  warehouse: {settings.warehouse_path()}")
     ok = run(args.first, args.last, sources=_sources(args.sources) or None, build_kpis=not args.no_kpis)
     zh = settings.language() == "zh"
@@ -45,6 +50,32 @@ def cmd_run(args) -> int:
     else:
         print("有运行失败（见上）" if zh else "some runs FAILED (see above)")
     return 0 if ok else 1
+
+
+def cmd_rebuild(args) -> int:
+    from town_industry.cli.rebuild import rebuild
+
+    warnings.filterwarnings("ignore")
+    settings.use_project_airflow()
+    warehouse = settings.warehouse_path()
+    into = (args.into or warehouse.parent / "rebuild" / warehouse.name).resolve()
+    ok = rebuild(warehouse, into, args.ledger)
+    print(f"rebuilt warehouse: {into}" + ("" if ok else "  (FAILED or DIFFERENT: see above)"))
+    return 0 if ok else 1
+
+
+def cmd_archive(args) -> int:
+    from town_industry.cli.rebuild import take_out, versions
+    from town_industry.text import pad
+
+    if args.sha:
+        if not args.out:
+            raise SystemExit("--sha needs --out FILE (where to write the delivered bytes)")
+        print(take_out(settings.warehouse_path(), args.sha, args.out))
+        return 0
+    for source, month, status, sha, at, archived in versions(settings.warehouse_path(), args.source, args.month):
+        print(f"{source}  {month}  {pad(status, 9)}  {sha[:16]}  {at:%Y-%m-%d %H:%M:%S}  {archived}")
+    return 0
 
 
 def cmd_report(args) -> int:
@@ -147,6 +178,22 @@ def parser() -> argparse.ArgumentParser:
     sql = command("sql", cmd_sql, "SQL on the published copy of the warehouse (read-only, never blocks a load).")
     warehouse_option(sql)
     sql.add_argument("query", nargs="?", help="one statement; without it, read statements from standard input")
+
+    rebuild = command("rebuild", cmd_rebuild, "Rebuild the warehouse from the archive of delivered files (the file "
+                      "each source-month holds now) into a new file, and compare the fingerprints table by table. "
+                      "Exit status 1 if a run failed or a table differs.")
+    warehouse_option(rebuild)
+    rebuild.add_argument("--into", type=Path, help="the new warehouse (default: rebuild/<name> beside the warehouse)")
+    rebuild.add_argument("--ledger", type=Path, help="the warehouse file whose meta.current_files lists the files "
+                         "(default: the published copy; give a backup when the warehouse is lost)")
+
+    archive = command("archive", cmd_archive, "The archived versions of delivered files (loaded, rejected or "
+                      "unchanged); with --sha and --out, write one version's delivered bytes to a file.")
+    warehouse_option(archive)
+    archive.add_argument("--source", help="only this source")
+    archive.add_argument("--month", help="only this month, YYYY-MM")
+    archive.add_argument("--sha", help="the SHA-256 (or a prefix) of the version to take out")
+    archive.add_argument("--out", type=Path, help="where to write it")
 
     command("suites", cmd_suites, "Regenerate expectations/suites/*.json from include/sources/*.yml.")
     command("docs", cmd_docs, "Regenerate the generated pages of docs/ from the declarations.")

@@ -87,3 +87,13 @@ def mask_id_number(code: str) -> str:
     if len(code) < 10:
         return "*" * len(code)
     return code[:6] + "*" * (len(code) - 10) + code[-4:]
+
+
+# An ID number inside free text (an exception message, a traceback): 15 or 18 characters of digits
+# (the last may be X) not touching other digits. USCCs (18 characters with letters) are left alone.
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+
+
+def mask_id_numbers_in(text: str) -> str:
+    """Every ID-number-like run of digits in ``text`` masked (for messages that may quote a cell)."""
+    return _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(1)), text)

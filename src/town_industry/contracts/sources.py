@@ -141,6 +141,34 @@ class Model:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """What one delivered file may cost: beyond any of these it is rejected before (or while) it is read.
+
+    They bound a hostile or broken file (a zip bomb, a runaway export) in size, time and memory, so a bad
+    delivery is a clear rejection instead of a worker killed by the kernel. The defaults fit a national
+    month (500,000 rows read in seconds); a town's declaration may set them much lower.
+    """
+
+    max_file_mb: float = 200  # the delivered file's size
+    max_unpacked_mb: float = 1000  # an XLSX workbook's content once unzipped (a zip bomb claims gigabytes)
+    max_rows: int = 2_000_000  # rows of the file, header and title rows included
+    max_seconds: float = 600  # reading, parsing and validating it
+    max_memory_mb: float = 4000  # memory the validation may add to the task's process
+
+    @classmethod
+    def declared(cls, raw: dict | None, path: Path | None) -> "Limits":
+        raw = raw or {}
+        allowed = [f.name for f in fields(cls)]
+        unknown = sorted(set(raw) - set(allowed))
+        if unknown:
+            raise ValueError(f"{path}: limits: unknown key(s) {unknown} (allowed: {', '.join(allowed)})")
+        bad = [k for k, v in raw.items() if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0]
+        if bad:
+            raise ValueError(f"{path}: limits: {', '.join(bad)} must be positive numbers")
+        return cls(**raw)
+
+
+@dataclass(frozen=True)
 class Source:
     name: str
     title: str
@@ -154,6 +182,7 @@ class Source:
     file_extensions: tuple[str, ...] = (".csv", ".xlsx")
     arrival_deadline_days: float = 20
     owner: str = "data-engineering"
+    limits: Limits = Limits()
     path: Path | None = field(default=None, compare=False)
 
     @property
@@ -236,6 +265,7 @@ def parse_source(path: Path) -> Source:
         file_extensions=tuple(raw.get("file_extensions", (".csv", ".xlsx"))),
         arrival_deadline_days=float(raw.get("arrival_deadline_days", 20)),
         owner=raw.get("owner", "data-engineering"),
+        limits=Limits.declared(raw.get("limits"), path),
         path=path,
     )
     names = {c.name for c in source.columns}

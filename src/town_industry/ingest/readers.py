@@ -35,8 +35,8 @@ class FileRejected(Exception):
     ``rule`` is a code of include/rules.yml and ``params`` the values of its message's placeholders.
     """
 
-    def __init__(self, rule: str, params: dict, column: str | None = None):
-        self.finding = finding(rule, params, column=column)
+    def __init__(self, rule: str, params: dict, column: str | None = None, row: int | None = None):
+        self.finding = finding(rule, params, column=column, row=row)
         super().__init__(self.finding.message_en)
         self.rule = rule
 
@@ -52,6 +52,9 @@ class RawTable:
     extra_headers: list[str] = field(default_factory=list)
     duplicated: dict[str, list[int]] = field(default_factory=dict)  # declared name -> its 1-based columns
     encoding: str = ""
+    positions: dict[str, int] = field(default_factory=dict)  # declared name -> its 0-based column in the file
+    # XLSX formulas whose result the file does not hold: (row number, 0-based column) -> the formula
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
 
     @property
     def cells(self) -> pd.DataFrame:
@@ -62,12 +65,18 @@ class RawTable:
 
 
 def read_file(path: Path, source: Source) -> RawTable:
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise FileRejected("unsupported_file_type", {"file": path.name})
+    limits = source.limits
+    _within(path, "size", path.stat().st_size / 2**20, limits.max_file_mb, "MB")
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     define_macros(con)
-    suffix = path.suffix.lower()
+    formulas: dict[tuple[int, int], str] = {}
     if suffix == ".csv":
         raw, text, encoding, as_is = _decoded(path)
+        _within(path, "rows", raw.rstrip(b"\r\n").count(b"\n") + 1, limits.max_rows, "")
         table = _duckdb_csv(con, path, raw, text, as_is) and _to_cells(con, source, path, within=True)
         if not table:
             # Blank lines, cells spanning lines, a header far down: DuckDB's reader would skip or merge
@@ -75,13 +84,32 @@ def read_file(path: Path, source: Source) -> RawTable:
             # are small and unusual; Python's csv module reads them exactly.
             _load_rows(con, _csv_rows(text, path))
             table = _to_cells(con, source, path)
-    elif suffix == ".xlsx":
-        _load_rows(con, _xlsx_rows(path))
-        table, encoding = _to_cells(con, source, path), "xlsx"
     else:
-        raise FileRejected("unsupported_file_type", {"file": path.name})
+        rows, formulas, sheets = _xlsx_rows(path, limits)
+        _load_rows(con, rows)
+        encoding = "xlsx"
+        try:
+            table = _to_cells(con, source, path)
+        except FileRejected as exc:
+            if exc.rule != "required_column_missing" or len(sheets) < 2:
+                raise
+            # the usual cause: the data is on another sheet, and only the first is read
+            others = "、".join(f"“{name}”" for name in sheets[1:])
+            raise FileRejected("header_not_on_first_sheet", {"first": sheets[0], "others": bilingual(
+                others, ", ".join(f"'{name}'" for name in sheets[1:]))}) from None
     table.encoding = encoding
+    table.formulas = formulas
     return table
+
+
+def _within(path: Path, what: str, measured: float, limit: float, unit: str) -> None:
+    """Reject the file before reading further when ``measured`` exceeds the source's ``limit``."""
+    if measured <= limit:
+        return
+    zh = {"size": "大小", "unpacked": "解压后的大小", "rows": "行数"}[what]
+    shown = f"{measured:,.1f} {unit}" if unit else f"{measured:,.0f}"
+    raise FileRejected("file_too_large", {"file": path.name, "what": bilingual(f"{zh}（{shown}）", f"{what} ({shown})"),
+                                          "limit": f"{limit:,g} {unit}".strip()})
 
 
 # ---- reading: every record of the file into table ``raw`` (c0, c1, ... VARCHAR), in file order ----
@@ -96,6 +124,8 @@ def _decoded(path: Path) -> tuple[bytes, str, str, bool]:
     delivered = len(raw)
     body = raw.rstrip(b"\x1a\r\n")
     raw = body + raw[len(body):].replace(b"\x1a", b"")  # the line breaks at the end stay
+    if not raw.strip():
+        raise FileRejected("unreadable_file", {"file": path.name, "detail": bilingual("文件是空的", "the file is empty")})
     # Excel on Chinese Windows saves CSV as GBK; GB18030 is its superset.
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -103,21 +133,39 @@ def _decoded(path: Path) -> tuple[bytes, str, str, bool]:
             break
         except UnicodeDecodeError:
             continue
-    else:  # pragma: no cover - gb18030 decodes almost any byte string
+    else:
+        _one_encoding(raw, path)  # UTF-8 rows pasted into a GBK file are not GB18030 either
         raise FileRejected("unreadable_file", {"file": path.name, "detail": bilingual(
             "既不是 UTF-8 也不是 GBK 编码的文本", "neither UTF-8 nor GBK text")})
+    if encoding == "gb18030":
+        _one_encoding(raw, path)
     if "\x00" in text:
         raise FileRejected("unreadable_file", {"file": path.name, "detail": bilingual(
             "含有二进制内容，不是 CSV 文本文件", "binary content, not a CSV text file")})
     return raw, text, encoding, encoding == "utf-8-sig" and len(raw) == delivered
 
 
+def _one_encoding(raw: bytes, path: Path) -> None:
+    """Reject a file whose lines mix UTF-8 and GBK (rows pasted from two exports): GB18030 decodes the
+    UTF-8 lines too, into wrong characters that would load without a word."""
+    for number, line in enumerate(raw.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        raise FileRejected("mixed_encodings", {"file": path.name, "row": number}, row=number)
+
+
 def _csv_rows(text: str, path: Path) -> list[list[str]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        return list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
+        return list(reader)
+    except csv.Error as exc:  # e.g. a cell longer than the csv module's limit (128 KB): say where
         raise FileRejected("unreadable_file", {"file": path.name, "detail": bilingual(
-            f"CSV 格式有误：{exc}", f"not valid CSV: {exc}")}) from exc
+            f"第 {reader.line_num} 行 CSV 格式有误：{exc}", f"not valid CSV at line {reader.line_num}: {exc}")},
+            row=reader.line_num) from exc
 
 
 def _duckdb_csv(con, path: Path, raw: bytes, text: str, as_is: bool) -> bool:
@@ -176,23 +224,64 @@ def _xlsx_cell(value: object) -> str | None:
 OLE2_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
 
 
-def _xlsx_rows(path: Path) -> list[list[str | None]]:
-    from openpyxl import load_workbook  # heavy import, only when an XLSX arrives
-
+def _xlsx_rows(path: Path, limits) -> tuple[list[list[str | None]], dict[tuple[int, int], str], list[str]]:
+    """(rows of the first sheet, formulas without a saved result by (row number, column), sheet names)."""
     with path.open("rb") as f:
         if f.read(8) == OLE2_MAGIC:  # openpyxl would only say "not a zip file"
             raise FileRejected("unreadable_file", {"file": path.name, "detail": bilingual(
                 "这是旧版 .xls 工作簿或加了密码的工作簿；请在 Excel/WPS 中去掉密码，另存为 .xlsx",
                 "an old .xls workbook or a password-protected one; remove the password and save it as .xlsx")})
+    _within(path, "unpacked", _unpacked_mb(path), limits.max_unpacked_mb, "MB")
+    # Formulas are read as formulas first: with cached values only, a formula Excel never computed (a
+    # workbook written by a program) would read as an empty cell, and an empty cell takes the default.
+    rows, sheets = _sheet_rows(path, limits, data_only=False)
+    formulas = {(r + 1, c): str(getattr(v, "text", v)) for r, row in enumerate(rows)
+                for c, v in enumerate(row) if _is_formula(v)}
+    if formulas:
+        results, _ = _sheet_rows(path, limits, data_only=True)
+        for (r, c) in list(formulas):
+            saved = results[r - 1][c] if c < len(results[r - 1]) else None
+            rows[r - 1][c] = saved if saved is not None else formulas[(r, c)]
+            if saved is not None:
+                del formulas[(r, c)]  # Excel saved its result: that is the value
+    return [[_xlsx_cell(v) for v in row] for row in rows], formulas, sheets
+
+
+def _is_formula(value: object) -> bool:
+    # plain formulas read as "=..." text; array and data-table formulas as objects with a .text
+    return (isinstance(value, str) and value.startswith("=")) or hasattr(value, "text")
+
+
+def _unpacked_mb(path: Path) -> float:
+    """The workbook's size once unzipped, from the zip's directory (the reader never inflates more)."""
+    import zipfile
+
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        with zipfile.ZipFile(path) as archive:
+            return sum(info.file_size for info in archive.infolist()) / 2**20
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise FileRejected("unreadable_file", {"file": path.name, "detail": bilingual(
+            f"不是可读的 XLSX 工作簿：{exc}", f"not a readable XLSX workbook: {exc}")}) from exc
+
+
+def _sheet_rows(path: Path, limits, data_only: bool) -> tuple[list[list], list[str]]:
+    from openpyxl import load_workbook  # heavy import, only when an XLSX arrives
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=data_only)
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise FileRejected("unreadable_file", {"file": path.name, "detail": bilingual(
             f"不是可读的 XLSX 工作簿：{exc}", f"not a readable XLSX workbook: {exc}")}) from exc
     try:
-        sheet = workbook.worksheets[0]
+        rows = []
         # openpyxl parses the sheet lazily: a damaged sheet fails here, not in load_workbook
-        return [[_xlsx_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        for row in workbook.worksheets[0].iter_rows(values_only=True):
+            rows.append(list(row))
+            if len(rows) > limits.max_rows:
+                _within(path, "rows", len(rows), limits.max_rows, "")
+        return rows, workbook.sheetnames
+    except FileRejected:
+        raise
     except Exception as exc:
         raise FileRejected("unreadable_file", {"file": path.name, "detail": bilingual(
             f"工作表内容损坏：{exc}", f"the worksheet is damaged: {exc}")}) from exc
@@ -201,6 +290,19 @@ def _xlsx_rows(path: Path) -> list[list[str | None]]:
 
 
 # ---- from records to cells: find the header, keep the declared columns, clean every cell ----------
+
+def _no_rows_above(con, path: Path, header_index: int, width: int, header_cells: int) -> None:
+    """Title lines above the header are skipped; a line there filled like a data row is not a title:
+    it would be lost without a word (a header pasted below the first rows)."""
+    if header_index == 0:
+        return
+    filled = " + ".join(f"CAST(clean_cell(c{i}) IS NOT NULL AS INTEGER)" for i in range(width))
+    row = con.execute(f"SELECT min(rowid) FROM raw WHERE rowid < {header_index} AND {filled} >= "
+                      f"{max(3, header_cells // 2)}").fetchall()[0][0]
+    if row is not None:
+        raise FileRejected("rows_above_header", {"file": path.name, "row": row + 1, "header_row": header_index + 1},
+                           row=row + 1)
+
 
 def _header_lookup(source: Source) -> dict[str, str]:
     return {header.strip(): col.name for col in source.columns for header in col.all_headers}
@@ -229,6 +331,7 @@ def _to_cells(con: duckdb.DuckDBPyConnection, source: Source, path: Path, within
     header_index = found
     cleaned = ", ".join(f"clean_cell(c{i})" for i in range(width))
     header = con.execute(f"SELECT {cleaned} FROM raw WHERE rowid = {header_index}").fetchall()[0]
+    _no_rows_above(con, path, header_index, width, sum(text is not None for text in header))
 
     lookup = _header_lookup(source)
     positions: dict[str, int] = {}
@@ -260,4 +363,4 @@ def _to_cells(con: duckdb.DuckDBPyConnection, source: Source, path: Path, within
     # the same column twice (two 应税销售额 columns): which one holds the figures is the office's to say
     duplicated = {name: cols for name, cols in seen.items() if len(cols) > 1}
     return RawTable(con=con, columns=list(positions), header_row=header_index + 1, rows=rows, extra_headers=extra,
-                    duplicated=duplicated)
+                    duplicated=duplicated, positions=positions)

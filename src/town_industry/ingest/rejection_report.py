@@ -14,6 +14,7 @@ from town_industry.contracts import rules
 from town_industry.contracts.findings import ERROR, WARNING, Finding
 from town_industry.contracts.rules import SEVERITY_ZH
 from town_industry.contracts.sources import get_source
+from town_industry.ingest.data_docs import page_path
 from town_industry.text import markdown_cell
 
 
@@ -53,11 +54,26 @@ def _row(row: int | None, language: str) -> str:
     return str(row)
 
 
+SHOWN_CHARACTERS = 200  # a 100 MB cell is quoted, not pasted
+
+
+def _value(f: Finding, language: str) -> str:
+    """The value as the report shows it: never a blank, which reads like a missing entry."""
+    if f.value is None:
+        if f.rule == "required_cell_empty":
+            return "（空）" if language == "zh" else "(empty)"
+        return "—"  # the finding is about a row, a column or the file, not one value
+    if len(f.value) > SHOWN_CHARACTERS:
+        more = len(f.value) - SHOWN_CHARACTERS
+        return f.value[:SHOWN_CHARACTERS] + (f"…（另有 {more:,} 个字符）" if language == "zh" else f"… ({more:,} more characters)")
+    return f.value
+
+
 def _table_zh(findings: list[Finding], label) -> list[str]:
     lines = ["| 类别 | 行 | 列 | 规则 | 值 | 问题 |", "|---|---|---|---|---|---|"]
     for f in findings:
         cells = [SEVERITY_ZH[f.severity], _row(f.row, "zh"), label(f.column),
-                 f"{rules.get(f.rule).name_zh}（{f.rule}）", f.value, f.message]
+                 f"{rules.get(f.rule).name_zh}（{f.rule}）", _value(f, "zh"), f.message]
         lines.append("| " + " | ".join(markdown_cell(c) for c in cells) + " |")
     return lines
 
@@ -65,16 +81,18 @@ def _table_zh(findings: list[Finding], label) -> list[str]:
 def _table_en(findings: list[Finding]) -> list[str]:
     lines = ["| severity | row | column | rule | value | problem |", "|---|---|---|---|---|---|"]
     for f in findings:
-        cells = [f.severity, _row(f.row, "en"), f.column, f.rule, f.value, f.message_en]
+        cells = [f.severity, _row(f.row, "en"), f.column, f.rule, _value(f, "en"), f.message_en]
         lines.append("| " + " | ".join(markdown_cell(c) for c in cells) + " |")
     return lines
 
 
 def write_error_report(path: Path, *, source: str, month: str, file: Path, sha256: str,
-                       findings: list[Finding]) -> Path:
+                       findings: list[Finding], archived: Path | None = None) -> Path:
     declared = get_source(source)
     errors = [f for f in findings if f.severity == ERROR]
     warnings = [f for f in findings if f.severity == WARNING]
+    page = page_path(source, month, sha256)  # the suite's result as GX Data Docs (ingest/data_docs.py)
+    page = page if page.exists() else None  # no page: the file was rejected before the suite ran
     lines = [
         f"# 退回通知：{declared.title} {month}",
         "",
@@ -87,6 +105,8 @@ def write_error_report(path: Path, *, source: str, month: str, file: Path, sha25
         f"- 报表：{declared.title}（`{source}`），{month}",
         f"- 文件：`{file}`",
         f"- SHA-256：`{sha256}`",
+        *([f"- 存档副本（所校验的正是这份）：`{archived}`"] if archived else []),
+        *([f"- GX 校验结果（Data Docs）：`{page}`"] if page else []),
         f"- 错误 {len(errors):,} 处，警告 {len(warnings):,} 处",
         "",
         "## 汇总",
@@ -102,6 +122,7 @@ def write_error_report(path: Path, *, source: str, month: str, file: Path, sha25
         "",
         f"{len(errors):,} error(s), {len(warnings):,} warning(s). Nothing of this file was loaded; the warehouse keeps "
         f"what it held for {source} {month}. Fix the rows below and deliver the file again under the same name.",
+        *(["", f"Great Expectations validation result (Data Docs): `{page}`"] if page else []),
         "",
         *_table_en((errors + warnings)[:LISTED]),
         *_not_listed(errors + warnings, "en"),

@@ -18,13 +18,15 @@ import duckdb
 import pandas as pd
 
 from town_industry import settings
-from town_industry.contracts.codes import mask_id_number
+from town_industry.contracts.codes import mask_id_number, mask_id_numbers_in
 from town_industry.contracts.findings import ERROR, WARNING, Finding, count
 from town_industry.contracts.rules import bilingual, finding
 from town_industry.contracts.sources import Column, Source
-from town_industry.ingest.parsing import ACCEPTED, decimal_sql, parsed_sql, quoted
+from town_industry.ingest.parsing import ACCEPTED, decimal_sql, kept_decimals, parsed_sql, quoted, rounded_sql
 from town_industry.ingest.readers import ROW, FileRejected, RawTable, read_file
 from town_industry.ingest.suites import runtime_params
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -73,20 +75,25 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def validate_file(path: Path, source: Source, month: str) -> Validated:
+def validate_file(path: Path, source: Source, month: str, sha256: str | None = None) -> Validated:
     """Read, parse and validate ``path`` as ``source``'s file for ``month`` (YYYY-MM)."""
-    sha = file_sha256(path)
+    sha = sha256 or file_sha256(path)
     try:
         raw = read_file(path, source)
     except FileRejected as exc:
         return Validated(path, sha, None, [exc.finding])
-    typed, findings = validate_table(raw, source, month)
+    typed, findings = validate_table(raw, source, month, sha256=sha)
     return Validated(path, sha, typed, findings)
 
 
-def validate_table(raw: RawTable, source: Source, month: str) -> tuple[TypedRows | None, list[Finding]]:
-    """Parse the cells, then run the suite; a cell that did not parse is reported once, as such."""
-    typed, findings = parse_cells(raw, source)
+def validate_table(raw: RawTable, source: Source, month: str,
+                   sha256: str | None = None) -> tuple[TypedRows | None, list[Finding]]:
+    """Parse the cells, then run the suite; a cell that did not parse is reported once, as such.
+    With the file's ``sha256``, the suite's result also becomes the file's Data Docs page."""
+    typed, parsed = parse_cells(raw, source)
+    formulas = _formulas_without_value(raw, source)
+    shadowed = {(f.row, f.column) for f in formulas}  # "=F2*0.5" is no number either: one finding is enough
+    findings = formulas + [f for f in parsed if (f.row, f.column) not in shadowed]
     for name, columns in raw.duplicated.items():
         findings.append(finding("duplicate_column", {"header": source.column(name).header, "column": name,
                                                      "positions": bilingual("、".join(map(str, columns)),
@@ -98,10 +105,17 @@ def validate_table(raw: RawTable, source: Source, month: str) -> tuple[TypedRows
                                 row=raw.header_row, column=header))
     if typed is not None:
         already = {(f.row, f.column) for f in findings}
-        suite_findings = run_suite(typed, source, month)
+        suite_findings = run_suite(typed, source, month, sha256=sha256)
         findings += [f for f in suite_findings if (f.row, f.column) not in already]
     findings.sort(key=lambda f: (f.row or 0, f.column or "", f.rule))
     return typed, findings
+
+
+def _formulas_without_value(raw: RawTable, source: Source) -> list[Finding]:
+    """A formula whose result the workbook does not hold has no value to load: say so, once per cell."""
+    read_as = {pos: name for name, pos in raw.positions.items()}
+    return [finding("formula_without_value", row=row, column=read_as[pos], value=formula)
+            for (row, pos), formula in sorted(raw.formulas.items()) if pos in read_as and row > raw.header_row]
 
 
 def parse_cells(raw: RawTable, source: Source) -> tuple[TypedRows | None, list[Finding]]:
@@ -126,7 +140,22 @@ def parse_cells(raw: RawTable, source: Source) -> tuple[TypedRows | None, list[F
                 SELECT {ROW}, {pairs} FROM cells JOIN typed USING ({ROW}) WHERE {unparsed} ORDER BY {ROW}""").fetchall():
             findings += [_unparseable(col, row, text)
                          for col, text, missing in zip(parsed, cells[::2], cells[1::2]) if text is not None and missing]
-    return TypedRows(raw.con, source, raw.rows), findings
+    return TypedRows(raw.con, source, raw.rows), findings + _rounded_amounts(raw, source, texts)
+
+
+def _rounded_amounts(raw: RawTable, source: Source, texts: dict[str, str]) -> list[Finding]:
+    """A warning per amount written with more decimals than the warehouse keeps (rounded when stored)."""
+    amounts = [col for col in source.stored_columns if col.type == "decimal" and col.name in raw.columns]
+    if not amounts:
+        return []
+    rounded = {col.name: rounded_sql(texts[col.name], col.money_factor) for col in amounts}
+    shown = ", ".join(f"CASE WHEN {rounded[col.name]} THEN {texts[col.name]} END" for col in amounts)
+    found = []
+    for row, *cells in raw.con.execute(f"SELECT {ROW}, {shown} FROM cells WHERE {' OR '.join(rounded.values())} "
+                                       f"ORDER BY {ROW}").fetchall():
+        found += [finding("amount_rounded", {"places": kept_decimals(col.money_factor)}, row=row, column=col.name,
+                          value=text) for col, text in zip(amounts, cells) if text is not None]
+    return found
 
 
 def _text_sql(col: Column, present: list[str]) -> str:
@@ -183,6 +212,13 @@ def _gx():
     return context, batch_definition
 
 
+def warm_up() -> None:
+    """Load what every validation needs (GX's context, the XLSX reader) once in this process, so that a
+    validation forked from it (ingest/bounded.py) starts at once."""
+    _gx()
+    import openpyxl  # noqa: F401
+
+
 def _gx_frame(typed: TypedRows) -> pd.DataFrame:
     """The typed rows as GX compares them: numbers as floats, months as YYYY-MM, dates as timestamps.
 
@@ -208,8 +244,11 @@ def suite_parameters(month: str) -> dict:
     return {"file_month": [month], "month_start": start, "month_end": start + pd.offsets.MonthEnd(0)}
 
 
-def run_suite(typed: TypedRows, source: Source, month: str) -> list[Finding]:
-    """Findings of the source's suite; values are shown as the file wrote them (table ``cells``)."""
+def run_suite(typed: TypedRows, source: Source, month: str, sha256: str | None = None) -> list[Finding]:
+    """Findings of the source's suite; values are shown as the file wrote them (table ``cells``).
+
+    With the file's ``sha256``, the result is also rendered as the file's Data Docs page (ingest/data_docs.py).
+    """
     context, batch_definition = _gx()
     suite = context.suites.get(source.suite_name)
     batch = batch_definition.get_batch(batch_parameters={"dataframe": _gx_frame(typed)})
@@ -239,7 +278,20 @@ def run_suite(typed: TypedRows, source: Source, month: str) -> list[Finding]:
             as_written = {k: _shown(written.get((row, k)), hit[k], source, k) for k in shown}
             value = as_written.get(column) if len(shown) == 1 else ", ".join(f"{k}={v}" for k, v in as_written.items())
             findings.append(finding(meta.get("rule", config.type), params, row=row, column=column, value=value))
+    if sha256:
+        _write_data_docs(result, source, month, sha256)
     return findings
+
+
+def _write_data_docs(result, source: Source, month: str, sha256: str) -> None:
+    """The file's Data Docs page: a page that cannot be written is logged, never a failed validation."""
+    from town_industry.ingest.data_docs import write_validation_page
+
+    try:
+        write_validation_page(result, source, month, sha256)
+    except Exception as exc:  # noqa: BLE001 - Data Docs are for reading; the findings decide the file
+        log.warning("%s %s: no Data Docs page for %s: %s", source.name, month, sha256[:12],
+                    mask_id_numbers_in(f"{type(exc).__name__}: {exc}")[:500])
 
 
 def _as_written(typed: TypedRows, rows: set[int]) -> dict[tuple[int, str], str]:

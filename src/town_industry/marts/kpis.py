@@ -21,6 +21,7 @@ import duckdb
 
 from town_industry.contracts.kpis import CATALOGUE, Catalogue, Kpi, catalogue
 from town_industry.db import read_sql, run_sql, table_exists, transaction
+from town_industry.faults import pause_point
 from town_industry.periods import half_year_months, half_year_of, is_half_year, last_month, period_bounds
 
 # Views, one table macro (a view with a parameter) and one table the KPI SQL reads, created in this order
@@ -143,6 +144,7 @@ def build_mart(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> dic
             _write_period(con, cat, period)
             con.execute("INSERT OR REPLACE INTO meta.kpi_builds VALUES (?, ?, ?, ?)",
                         [period, digests[period], now, run_id])
+        pause_point("mart")
     return {"complete_half_years": half_years, "built_half_years": [p for p in stale if is_half_year(p)],
             "built_months": [p for p in stale if not is_half_year(p)]}
 

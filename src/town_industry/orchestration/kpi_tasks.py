@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from town_industry import settings
 from town_industry.contracts.sources import declared_sources
 from town_industry.db import connect
 from town_industry.marts.kpis import build_mart
@@ -61,10 +60,8 @@ def build_kpis(run_id: str | None = None) -> dict:
 
 
 def draft_reports(built: dict) -> list[str]:
-    """Draft every half-year just rebuilt, and any complete one that has no draft yet."""
-    reports = settings.reports_dir()
-    periods = [p for p in built["complete_half_years"]
-               if p in built["built_half_years"] or not (reports / p).is_dir()]
+    """Draft every half-year just rebuilt, and any complete one without a draft of its current build."""
+    periods = [p for p in built["complete_half_years"] if p in built["built_half_years"] or not draft.is_current(p)]
     paths = draft.draft_reports(periods)
     for path in paths:
         log.info("report draft written: %s", path)

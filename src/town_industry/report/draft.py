@@ -6,6 +6,7 @@ two cannot disagree. The warehouse is opened read-only and closed before anythin
 """
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from town_industry import periods, settings
 from town_industry.contracts import kpis, rules
 from town_industry.contracts.sources import declared_sources
 from town_industry.db import read
+from town_industry.faults import pause_point
 from town_industry.report import formatting
 from town_industry.report.data import Month, ReportData, read_report_data
 from town_industry.text import markdown_cell
@@ -95,6 +97,7 @@ def draft(period: str, warehouse_path: Path | None = None, reports_dir: Path | N
 
     with read(warehouse_path) as con:  # the published copy: never blocks a load
         data = read_report_data(con, period)
+        built_from = _mart_build(con, period)
     reports_dir = reports_dir or settings.reports_dir()
     reports_dir.mkdir(parents=True, exist_ok=True)
     name = f"industrial_economy_report_{period}"
@@ -103,7 +106,9 @@ def draft(period: str, warehouse_path: Path | None = None, reports_dir: Path | N
         build.mkdir()
         markdown = render_markdown(data, _charts(data, build / "charts"))
         (build / f"{name}.md").write_text(markdown, encoding="utf-8")
+        pause_point("draft")
         markdown_to_docx(markdown, build / f"{name}.docx", base_dir=build)
+        (build / DRAFT_RECORD).write_text(json.dumps(built_from, ensure_ascii=False, indent=1), encoding="utf-8")
         final = reports_dir / period
         # swap the finished folder in whole: a reader never sees half a draft
         old = Path(tmp) / "previous"
@@ -111,6 +116,29 @@ def draft(period: str, warehouse_path: Path | None = None, reports_dir: Path | N
             final.rename(old)
         build.rename(final)
     return final / f"{name}.md"
+
+
+DRAFT_RECORD = "draft.json"  # which build of the mart a draft was written from
+
+
+def _mart_build(con, period: str) -> dict:
+    row = con.execute("SELECT inputs_digest, built_at FROM meta.kpi_builds WHERE period = ?", [period]).fetchall()
+    digest, built_at = row[0] if row else (None, None)
+    return {"period": period, "inputs_digest": digest, "mart_built_at": str(built_at)}
+
+
+def is_current(period: str, warehouse_path: Path | None = None, reports_dir: Path | None = None) -> bool:
+    """The period's draft exists and was written from the mart as it is now built.
+
+    A run killed after the mart committed but before the draft was swapped in leaves the previous
+    draft behind: its record names an older build, so the next run redrafts it.
+    """
+    record = (reports_dir or settings.reports_dir()) / period / DRAFT_RECORD
+    if not record.is_file():
+        return False
+    with read(warehouse_path) as con:
+        current = _mart_build(con, period)
+    return json.loads(record.read_text(encoding="utf-8")).get("inputs_digest") == current["inputs_digest"]
 
 
 def draft_reports(half_years: list[str], warehouse_path: Path | None = None) -> list[str]:

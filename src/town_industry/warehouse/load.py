@@ -9,6 +9,7 @@ from town_industry import periods
 from town_industry.contracts.findings import ERROR, Finding
 from town_industry.contracts.sources import Source
 from town_industry.db import run_sql, transaction
+from town_industry.faults import pause_point
 from town_industry.warehouse.history import history_findings, recheck_later_months
 from town_industry.warehouse.meta import LoadRecord, record
 from town_industry.warehouse.models import build_models
@@ -35,4 +36,5 @@ def load_month(con: duckdb.DuckDBPyConnection, source: Source, month: str, landi
         build_models(con, source, month)
         record(con, load, findings + added)
         recheck_later_months(con, source, month)
+        pause_point("transaction")  # everything written, nothing committed
     return added

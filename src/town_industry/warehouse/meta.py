@@ -19,6 +19,7 @@ class LoadRecord:
     rows: int
     run_id: str | None = None
     error_report: str | None = None
+    archived_as: str | None = None  # the file's copy in the archive (ingest/archive.py)
 
 
 def now() -> datetime:
@@ -60,9 +61,10 @@ def record(con: duckdb.DuckDBPyConnection, load: LoadRecord, findings: list[Find
     errors = sum(f.severity == ERROR for f in findings)
     warnings = sum(f.severity == WARNING for f in findings)
     con.execute(
-        "INSERT INTO meta.file_loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO meta.file_loads (source, month, path, sha256, status, rows, error_count, warning_count, "
+        "recorded_at, airflow_run_id, error_report, archived_as) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [load.source, load.month, load.path, load.sha256, load.status, load.rows, errors, warnings, at,
-         load.run_id, load.error_report],
+         load.run_id, load.error_report, load.archived_as],
     )
     if load.status != "unchanged":
         con.execute("DELETE FROM meta.dq_issues WHERE source = ? AND month = ? AND file_sha256 = ?",
