@@ -72,9 +72,9 @@ class Scene:
         return [str(CLI), "run", "--from", MONTH, "--to", MONTH]
 
     def run_in_process(self, monkeypatch) -> bool:
-        for name in ("DATA_DIR", "WAREHOUSE", "REPORTS_DIR"):
-            monkeypatch.setenv(name, str(getattr(self, {"DATA_DIR": "data", "WAREHOUSE": "warehouse",
-                                                        "REPORTS_DIR": "reports"}[name])))
+        """The rerun, the way make run does it, in this test's process."""
+        for name, path in (("DATA_DIR", self.data), ("WAREHOUSE", self.warehouse), ("REPORTS_DIR", self.reports)):
+            monkeypatch.setenv(name, str(path))
         return run(MONTH, MONTH, echo=lambda _: None)
 
     def draft(self) -> Path:
