@@ -215,10 +215,6 @@ def more_rows_than_declared(folder: Path) -> Path:
     return folder / f"{MONTH}.csv"
 
 
-def larger_than_declared(folder: Path) -> Path:
-    return more_rows_than_declared(folder)
-
-
 @dataclasses.dataclass(frozen=True)
 class Case:
     build: object
@@ -250,7 +246,7 @@ CASES = {
     "mixed_encodings": Case(mixed_encodings, "mixed_encodings", 11),
     "file_of_another_month": Case(file_of_another_month, "stat_month_mismatch", 2, "stat_month"),
     "more_rows_than_declared": Case(more_rows_than_declared, "file_too_large", limits={"max_rows": 20}),
-    "larger_than_declared": Case(larger_than_declared, "file_too_large", limits={"max_file_mb": 0.001}),
+    "larger_than_declared": Case(more_rows_than_declared, "file_too_large", limits={"max_file_mb": 0.001}),
     "validation_too_slow": Case(formula_in_optional_column, "file_too_costly", limits={"max_seconds": 0.01}),
     "validation_too_hungry": Case(zip_bomb_sheet, "file_too_costly",
                                   limits={"max_memory_mb": 50, "max_unpacked_mb": 5000, "max_seconds": 120,

@@ -76,8 +76,9 @@ def read_file(path: Path, source: Source) -> RawTable:
     formulas: dict[tuple[int, int], str] = {}
     if suffix == ".csv":
         raw, text, encoding, as_is = _decoded(path)
-        _within(path, "rows", raw.rstrip(b"\r\n").count(b"\n") + 1, limits.max_rows, "")
-        table = _duckdb_csv(con, path, raw, text, as_is) and _to_cells(con, source, path, within=True)
+        lines = raw.rstrip(b"\r\n").count(b"\n") + 1
+        _within(path, "rows", lines, limits.max_rows, "")
+        table = _duckdb_csv(con, path, raw, text, as_is, lines) and _to_cells(con, source, path, within=True)
         if not table:
             # Blank lines, cells spanning lines, a header far down: DuckDB's reader would skip or merge
             # lines (row numbers would no longer be the ones a clerk sees) or miss columns. Such files
@@ -168,7 +169,7 @@ def _csv_rows(text: str, path: Path) -> list[list[str]]:
             row=reader.line_num) from exc
 
 
-def _duckdb_csv(con, path: Path, raw: bytes, text: str, as_is: bool) -> bool:
+def _duckdb_csv(con, path: Path, raw: bytes, text: str, as_is: bool, lines: int) -> bool:
     """Read with DuckDB's CSV reader; False when its records are not the file's lines.
 
     DuckDB skips blank lines and reads a quoted line break as part of its cell: either way it gives
@@ -190,7 +191,6 @@ def _duckdb_csv(con, path: Path, raw: bytes, text: str, as_is: bool) -> bool:
                                        null_padding = true, strict_mode = false, parallel = false)""")
         except duckdb.Error:
             return False  # the csv module then says what is wrong with it, or reads it
-    lines = raw.rstrip(b"\r\n").count(b"\n") + 1
     return con.execute("SELECT count(*) FROM raw").fetchall()[0][0] == lines
 
 

@@ -7,7 +7,6 @@ warnings are recorded.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from town_industry.contracts.codes import mask_id_number, mask_id_numbers_in
 from town_industry.contracts.findings import ERROR, WARNING, Finding, count
 from town_industry.contracts.rules import bilingual, finding
 from town_industry.contracts.sources import Column, Source
+from town_industry.ingest.archive import sha256_of
 from town_industry.ingest.parsing import ACCEPTED, decimal_sql, kept_decimals, parsed_sql, quoted, rounded_sql
 from town_industry.ingest.readers import ROW, FileRejected, RawTable, read_file
 from town_industry.ingest.suites import runtime_params
@@ -67,17 +67,9 @@ class TypedRows:
         return pd.DataFrame(result.fetchall(), columns=[d[0] for d in result.description], dtype=object)
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def validate_file(path: Path, source: Source, month: str, sha256: str | None = None) -> Validated:
     """Read, parse and validate ``path`` as ``source``'s file for ``month`` (YYYY-MM)."""
-    sha = sha256 or file_sha256(path)
+    sha = sha256 or sha256_of(path)
     try:
         raw = read_file(path, source)
     except FileRejected as exc:

@@ -199,11 +199,10 @@ def _validated_file(ti) -> dict | None:
 
 def _expected_file(source_name: str, month: str) -> dict:
     """The month's file if it is there, else where it was expected (``… or …``)."""
-    from town_industry.contracts.sources import get_source
+    from town_industry.orchestration.ingest_tasks import expected_file, find_file
 
-    candidates = get_source(source_name).file_candidates(settings.data_dir(), month)
-    present = [p for p in candidates if p.is_file()]
-    return {"file": str(present[0]) if present else " or ".join(str(p) for p in candidates)}
+    present = find_file(source_name, month)
+    return {"file": str(present) if present else expected_file(source_name, month)}
 
 
 # ---- the targets -------------------------------------------------------------------------------

@@ -66,6 +66,11 @@ def find_file(source_name: str, month: str) -> Path | None:
     return next((p for p in source.file_candidates(settings.data_dir(), month) if p.is_file()), None)
 
 
+def expected_file(source_name: str, month: str) -> str:
+    """Where the month's file is looked for: ``DATA_DIR/<source>/<month>.csv or ….xlsx``."""
+    return " or ".join(str(p) for p in get_source(source_name).file_candidates(settings.data_dir(), month))
+
+
 def file_has_arrived(source_name: str, logical_date: datetime | None = None,
                      data_interval_start: datetime | None = None, now: datetime | None = None) -> bool:
     """Sensor check: True once the month's file is there and settled; fails the run once the deadline
@@ -81,9 +86,8 @@ def file_has_arrived(source_name: str, logical_date: datetime | None = None,
     deadline = delivery_deadline(month, deadline_days(source_name))
     now = now or datetime.now(timezone.utc)
     if now >= deadline:
-        expected = " or ".join(str(p) for p in get_source(source_name).file_candidates(settings.data_dir(), month))
         raise FileNotDelivered(f"{source_name} {month}: no file by the deadline {deadline:%Y-%m-%d %H:%M} UTC "
-                               f"(expected {expected}){_misnamed(source_name)}")
+                               f"(expected {expected_file(source_name, month)}){_misnamed(source_name)}")
     log.info("%s %s: not delivered yet; waiting until %s", source_name, month, deadline)
     return False
 
