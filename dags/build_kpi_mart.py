@@ -1,6 +1,6 @@
-"""Half-year KPIs and the report draft, rebuilt when the core sources' loads settle.
+"""Half-year KPIs and the report draft, rebuilt when the loads of the sources they read settle.
 
-Scheduled on the warehouse assets the ingestion DAGs update (any one of them), not on a clock:
+Scheduled on the warehouse assets of every source a KPI reads (any one of them), not on a clock:
 
     wait_for_loads  ->  build_kpis  ->  draft_reports
     (until no ingest     (writer pool: recompute the     (reads the published copy:
@@ -8,7 +8,8 @@ Scheduled on the warehouse assets the ingestion DAGs update (any one of them), n
      or running)          changed: marts/kpis.py)         and Word for each half-year rebuilt)
 
 A half-year is built once all six of its months are loaded for every core source, and rebuilt when
-any file it depends on is revised. Runs with nothing new to build finish at once.
+any file it depends on is revised (optional sources' files included: their KPIs are NULL until their
+months are there). Runs with nothing new to build finish at once.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ with DAG(
     dag_id="build_kpi_mart",
     description="Half-year KPI mart and report drafts",
     doc_md=__doc__,
-    schedule=AssetAny(*(Asset(f"warehouse_{source}") for source in catalogue().core_sources)),
+    schedule=AssetAny(*(Asset(f"warehouse_{source}") for source in catalogue().input_sources)),
     start_date=datetime(2019, 1, 1),
     catchup=False,
     max_active_runs=1,

@@ -275,3 +275,58 @@ def test_build_recomputes_exactly_the_periods_a_revision_touches(hand):
 
     hand.load("enterprise_monthly", "2020-10", [enterprise("A", 90)])  # a revision in H2 leaves H1 alone
     assert mart.build_mart(hand.con)["built_half_years"] == ["2020H2"]
+
+
+# --- per-KPI completeness: a KPI on an optional source -------------------------------------------------
+
+def _catalogue_without_core_employment(tmp_path):
+    """The real catalogue with employment_services made optional: its KPIs no longer hold a period back."""
+    text = catalogue().path.read_text(encoding="utf-8")
+    core = "core_sources: [enterprise_monthly, investment_monthly, employment_services]"
+    assert core in text
+    path = tmp_path / "kpis.yml"
+    path.write_text(text.replace(core, "core_sources: [enterprise_monthly, investment_monthly]"), encoding="utf-8")
+    return catalogue(path)
+
+
+def test_a_kpi_is_null_until_every_month_of_its_own_sources_is_loaded(hand, tmp_path):
+    cat = _catalogue_without_core_employment(tmp_path)
+    h1 = periods.half_year_months("2020H1")
+    for month in h1:
+        hand.load("enterprise_monthly", month, [enterprise("A", 100)])
+        hand.load("investment_monthly", month, [project("P2", 600, 10)])
+    # employment was never loaded: its fact table does not even exist, and the build does not need it
+    assert mart.build_mart(hand.con, cat=cat)["built_half_years"] == ["2020H1"]
+    values = half_year_values(hand.con, "2020H1")
+    assert values["taxable_sales"] == 600 and values["employment_certificates"] is None
+
+    def certificates(month, n=1):
+        day = date(2020, int(month[5:]), 1)
+        return [service(f"c{month}-{i}", "employment_certificate", f"p{i}", day=day) for i in range(n)]
+
+    for month in h1[:5]:  # five months of six: still NULL, never the five months' sum
+        hand.load("employment_services", month, certificates(month))
+    assert mart.build_mart(hand.con, cat=cat)["built_half_years"] == ["2020H1"]
+    assert half_year_values(hand.con, "2020H1")["employment_certificates"] is None
+    assert hand.con.execute("SELECT count(*) FROM mart.kpi_members WHERE kpi_code = 'flexible_employment_subsidy_persons'"
+                            ).fetchone()[0] == 0
+
+    hand.load("employment_services", "2020-06", certificates("2020-06"))
+    assert mart.build_mart(hand.con, cat=cat)["built_half_years"] == ["2020H1"]
+    assert half_year_values(hand.con, "2020H1")["employment_certificates"] == 6
+    # a revised month of the optional source rebuilds the period too
+    hand.load("employment_services", "2020-03", certificates("2020-03", n=3))
+    assert mart.build_mart(hand.con, cat=cat)["built_half_years"] == ["2020H1"]
+    assert half_year_values(hand.con, "2020H1")["employment_certificates"] == 8
+
+
+def test_a_lookback_needs_the_months_before_the_period_too():
+    kpi = next(k for k in catalogue().kpis if k.code == "job_fairs")
+    h1 = set(periods.half_year_months("2020H1"))
+    year_before = set(periods.half_year_months("2019H1")) | set(periods.half_year_months("2019H2"))
+    with_base = type(kpi)(**{**kpi.__dict__, "lookback_months": 12})
+    assert mart.is_complete(kpi, "2020H1", {"employment_services": h1})
+    assert not mart.is_complete(kpi, "2020H1", {"employment_services": h1 - {"2020-04"}})
+    assert not mart.is_complete(with_base, "2020H1", {"employment_services": h1})
+    assert not mart.is_complete(with_base, "2020H1", {"employment_services": h1 | year_before - {"2019-01"}})
+    assert mart.is_complete(with_base, "2020H1", {"employment_services": h1 | year_before})

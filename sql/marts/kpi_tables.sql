@@ -44,8 +44,11 @@ CREATE TABLE IF NOT EXISTS mart.kpi_catalogue (
     sql_file       VARCHAR NOT NULL,
     sql_text       VARCHAR NOT NULL,
     definition_zh  VARCHAR NOT NULL,
-    definition_en  VARCHAR NOT NULL
+    definition_en  VARCHAR NOT NULL,
+    sources        VARCHAR             -- the sources its SQL reads, comma-separated: NULL values until they are loaded
 );
+-- Warehouses built before KPIs declared their sources.
+ALTER TABLE mart.kpi_catalogue ADD COLUMN IF NOT EXISTS sources VARCHAR;
 
 -- One row per period built: the digest of its inputs (the files of every core source up to the
 -- period's end, and the catalogue), so a build recomputes exactly the periods whose inputs changed.

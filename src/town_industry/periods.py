@@ -87,6 +87,12 @@ def last_month(period: str) -> str:
     return half_year_months(period)[-1] if is_half_year(period) else period
 
 
+def period_months(period: str, lookback_months: int = 0) -> list[str]:
+    """The months of a half-year or of a month, preceded by the ``lookback_months`` before its first."""
+    months = half_year_months(period) if is_half_year(period) else [period]
+    return [shift_month(months[0], -n) for n in range(lookback_months, 0, -1)] + months
+
+
 def period_bounds(period: str) -> tuple[int, int]:
     """(first, last) month keys of a half-year or a month."""
     if is_half_year(period):

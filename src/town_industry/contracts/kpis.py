@@ -4,7 +4,7 @@ The mart that computes them is ``marts.kpis``; the draft that writes them is ``r
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,12 +14,13 @@ from town_industry import settings
 from town_industry.db import read_sql
 
 CATALOGUE = settings.PROJECT_ROOT / "include" / "kpis.yml"
-SECTIONS = ("enterprise", "investment", "employment")
 GRAINS = ("half_year", "month")
+
+
 @dataclass(frozen=True)
 class Kpi:
     code: str
-    section: str
+    section: str  # the draft's chapter it belongs to (include/report/report.yml: chapters)
     name_zh: str
     name_en: str
     unit: str
@@ -29,6 +30,10 @@ class Kpi:
     definition_zh: str
     definition_en: str
     counts: str | None = None  # "members": the SQL lists what is counted
+    # The sources whose months the SQL reads: the KPI has a value for a period only when every one of
+    # them holds every month of it (and the ``lookback_months`` before it), else it is NULL ("—").
+    sources: tuple[str, ...] = ()
+    lookback_months: int = 0  # 12: a year-on-year change needs the same months a year before too
 
     @property
     def counts_members(self) -> bool:
@@ -41,8 +46,18 @@ class Kpi:
 
 @dataclass(frozen=True)
 class Catalogue:
+    # The sources every period waits for: a half-year (or month) is built once all of its months are
+    # loaded for each of them. A KPI on any other (optional) source is NULL until that source's months
+    # are there too.
     core_sources: tuple[str, ...]
     kpis: tuple[Kpi, ...]
+    path: Path = CATALOGUE
+
+    @property
+    def input_sources(self) -> tuple[str, ...]:
+        """Every source a period's KPIs read, core sources first: their files decide when it is rebuilt."""
+        read = [s for k in self.kpis for s in k.sources]
+        return tuple(dict.fromkeys([*self.core_sources, *read]))
 
     def get(self, code: str) -> Kpi:
         return next(k for k in self.kpis if k.code == code)
@@ -59,17 +74,35 @@ def catalogue(path: Path = CATALOGUE) -> Catalogue:
     duplicated = sorted({c for c in codes if codes.count(c) > 1})
     if duplicated:
         raise ValueError(f"{path}: KPI codes declared twice: {duplicated}")
-    return Catalogue(tuple(raw["core_sources"]), kpis)
+    core = tuple(raw.get("core_sources") or ())
+    undeclared = sorted(set(core) - _declared_source_names())
+    if undeclared:
+        raise ValueError(f"{path}: core_sources: no declaration include/sources/<name>.yml for {undeclared}")
+    return Catalogue(core, kpis, path)
+
+
+def _declared_source_names() -> set[str]:
+    # The declaration files, switched off or not: a KPI on a source a town switched off is NULL, not an error.
+    return {p.stem for p in settings.SOURCES_DIR.glob("*.yml")}
 
 
 def _parse_kpi(entry: dict, path: Path) -> Kpi:
     where = f"{path}: KPI {entry.get('code', '?')}"
+    allowed = [f.name for f in fields(Kpi)]
+    unknown = sorted(set(entry) - set(allowed))
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {unknown} (allowed: {', '.join(allowed)})")
     try:
-        kpi = Kpi(**{**entry, "grains": tuple(entry["grains"])})
-    except TypeError as exc:
+        kpi = Kpi(**{**entry, "grains": tuple(entry.get("grains") or ()), "sources": tuple(entry.get("sources") or ())})
+    except TypeError as exc:  # a required key missing
         raise ValueError(f"{where}: {exc}") from None
-    if kpi.section not in SECTIONS:
-        raise ValueError(f"{where}: section must be one of {SECTIONS}")
+    if not kpi.sources:
+        raise ValueError(f"{where}: sources: name the source(s) whose months its SQL reads")
+    undeclared = sorted(set(kpi.sources) - _declared_source_names())
+    if undeclared:
+        raise ValueError(f"{where}: sources: no declaration include/sources/<name>.yml for {undeclared}")
+    if not isinstance(kpi.lookback_months, int) or kpi.lookback_months < 0:
+        raise ValueError(f"{where}: lookback_months must be a whole number of months, 0 or more")
     if not set(kpi.grains) <= set(GRAINS) or not kpi.grains:
         raise ValueError(f"{where}: grains must be a non-empty subset of {GRAINS}")
     if kpi.counts not in (None, "members"):

@@ -1,11 +1,13 @@
 """The KPI mart: the half-year and monthly KPIs of the catalogue, computed in SQL.
 
 A period (half-year ``2020H1`` or month ``2020-04``) gets its KPIs once every one of its months is
-loaded for all the core sources. Each build recomputes, in one transaction, exactly the complete
-periods whose inputs changed since they were last built: the inputs of a period are the files of the
-core sources up to its last month (growth rates and runs of positive months look back) and the
-catalogue itself. So loading, revising or back-filling any month, in any order, leaves the mart as a
-from-scratch build would.
+loaded for all the core sources. Each KPI is complete on its own: it has a value only when each source
+it declares holds every month it reads, else it is NULL (the draft prints "—"), so a month missing or
+rejected in an optional source never shows as a zero. Each build recomputes, in one transaction,
+exactly the complete periods whose inputs changed since they were last built: the inputs of a period
+are the files of every source its KPIs read, up to its last month (growth rates and runs of positive
+months look back), and the catalogue itself. So loading, revising or back-filling any month, in any
+order, leaves the mart as a from-scratch build would.
 
 What several KPIs and periods share is computed once per build, before any period: the monthly sums of
 the enterprise KPIs (``mart.enterprise_monthly_totals``, which needs every in-scope row joined to its
@@ -19,10 +21,11 @@ from datetime import datetime, timezone
 
 import duckdb
 
-from town_industry.contracts.kpis import CATALOGUE, Catalogue, Kpi, catalogue
+from town_industry.contracts.kpis import Catalogue, Kpi, catalogue
 from town_industry.db import read_sql, run_sql, table_exists, transaction
 from town_industry.faults import pause_point
-from town_industry.periods import half_year_months, half_year_of, is_half_year, last_month, period_bounds
+from town_industry.periods import (half_year_months, half_year_of, is_half_year, last_month, period_bounds,
+                                   period_months)
 
 # Views, one table macro (a view with a parameter) and one table the KPI SQL reads, created in this order
 # once the table they read exists (a source's tables appear with its first load). Each file is a SELECT.
@@ -39,7 +42,7 @@ VIEWS = (
 
 def catalogue_digest(cat: Catalogue) -> str:
     """Changes whenever a declaration or any SQL a KPI runs changes: the mart is then rebuilt."""
-    h = hashlib.sha256(CATALOGUE.read_bytes())
+    h = hashlib.sha256(cat.path.read_bytes())
     for _, sql, _ in VIEWS:
         h.update(read_sql(sql).encode())
     for kpi in cat.kpis:
@@ -80,9 +83,11 @@ def ensure_mart(con: duckdb.DuckDBPyConnection, cat: Catalogue | None = None, *,
             con.execute(f"CREATE OR REPLACE {view} AS{table}\n{read_sql(sql)}")
     con.execute("DELETE FROM mart.kpi_catalogue")
     con.executemany(
-        "INSERT INTO mart.kpi_catalogue VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO mart.kpi_catalogue BY NAME SELECT ? AS kpi_code, ? AS section, ? AS name_zh, ? AS name_en, "
+        "? AS unit, ? AS precision, ? AS grains, ? AS sql_file, ? AS sql_text, ? AS definition_zh, "
+        "? AS definition_en, ? AS sources",
         [[k.code, k.section, k.name_zh, k.name_en, k.unit, k.precision, ",".join(k.grains), f"sql/{k.sql}",
-          k.sql_text, k.definition_zh, k.definition_en] for k in cat.kpis])
+          k.sql_text, k.definition_zh, k.definition_en, ",".join(k.sources)] for k in cat.kpis])
     if shared_inputs:
         refresh_shared_inputs(con)
 
@@ -115,7 +120,7 @@ def compute(con: duckdb.DuckDBPyConnection, kpi: Kpi, period: str) -> tuple[floa
 def _inputs_digests(con, wanted: list[str], cat: Catalogue) -> dict[str, str]:
     files = con.execute(
         "SELECT source, month, sha256 FROM meta.current_files WHERE list_contains(?, source) ORDER BY ALL",
-        [list(cat.core_sources)]).fetchall()
+        [list(cat.input_sources)]).fetchall()
     of_catalogue = catalogue_digest(cat)
     digests = {}
     for period in wanted:
@@ -128,9 +133,9 @@ def _inputs_digests(con, wanted: list[str], cat: Catalogue) -> dict[str, str]:
     return digests
 
 
-def build_mart(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> dict:
+def build_mart(con: duckdb.DuckDBPyConnection, run_id: str | None = None, cat: Catalogue | None = None) -> dict:
     """Recompute every complete period whose inputs changed; returns what was built."""
-    cat = catalogue()
+    cat = cat or catalogue()
     with transaction(con):
         ensure_mart(con, cat, shared_inputs=False)
         half_years, months = complete_periods(con, cat)
@@ -140,8 +145,9 @@ def build_mart(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> dic
         if stale:
             refresh_shared_inputs(con)  # once for all the stale periods, from the facts as they are now
         now = datetime.now(timezone.utc).replace(tzinfo=None)
+        loaded = _loaded_months(con, cat)
         for period in stale:
-            _write_period(con, cat, period)
+            _write_period(con, cat, period, loaded)
             con.execute("INSERT OR REPLACE INTO meta.kpi_builds VALUES (?, ?, ?, ?)",
                         [period, digests[period], now, run_id])
         pause_point("mart")
@@ -149,14 +155,34 @@ def build_mart(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> dic
             "built_months": [p for p in stale if not is_half_year(p)]}
 
 
-def _write_period(con, cat: Catalogue, period: str) -> None:
+def _loaded_months(con, cat: Catalogue) -> dict[str, set[str]]:
+    """source -> the months it holds a current (loaded) file for, for every source the KPIs read."""
+    loaded: dict[str, set[str]] = {s: set() for s in cat.input_sources}
+    for source, month in con.execute("SELECT source, month FROM meta.current_files WHERE list_contains(?, source)",
+                                     [list(cat.input_sources)]).fetchall():
+        loaded[source].add(month)
+    return loaded
+
+
+def is_complete(kpi: Kpi, period: str, loaded: dict[str, set[str]]) -> bool:
+    """Every month the KPI reads for ``period`` (its lookback included) is loaded for each of its sources."""
+    months = period_months(period, kpi.lookback_months)
+    return all(set(months) <= loaded.get(source, set()) for source in kpi.sources)
+
+
+def _write_period(con, cat: Catalogue, period: str, loaded: dict[str, set[str]]) -> None:
     grain = "half_year" if is_half_year(period) else "month"
     table, key = ("mart.half_year_kpis", "period") if grain == "half_year" else ("mart.monthly_kpis", "month")
     con.execute(f"DELETE FROM {table} WHERE {key} = ?", [period])
     con.execute("CREATE OR REPLACE TEMP TABLE period_members (kpi_code VARCHAR, member_key VARCHAR, "
                 "member_name VARCHAR)")
     for kpi in cat.for_grain(grain):
-        value = _count_members(con, kpi, period) if kpi.counts_members else compute(con, kpi, period)[0]
+        if not is_complete(kpi, period, loaded):  # its SQL is not run: its tables may not even exist yet
+            value = None
+        elif kpi.counts_members:
+            value = _count_members(con, kpi, period)
+        else:
+            value = compute(con, kpi, period)[0]
         con.execute(f"INSERT INTO {table} VALUES (?, ?, ?, ?)", [period, kpi.code, value, kpi.unit])
     _write_members(con, period)
     con.execute("DROP TABLE temp.period_members")
