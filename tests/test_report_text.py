@@ -56,8 +56,8 @@ def test_named_projects_and_the_places_for_a_person():
                                      "signed_major_services_projects": ["乙项目"]}))
     assert "新签约亿元以上项目2个（甲项目、乙项目），其中服务业亿元项目1个（乙项目）。" in text
     assert "10亿元以上项目" not in text  # none: not mentioned
-    placeholders = [line for line in text.splitlines() if line.startswith("> 【待撰写")]
-    assert len(placeholders) == 6
+    chapters = text.split("\n## ")[1:]  # every chapter, the closing two included, leaves a place for a person
+    assert chapters and all("\n> 【待撰写" in chapter for chapter in chapters), chapters
 
 
 def test_appendix_names_warnings_in_chinese_from_the_rule_catalogue():
@@ -67,3 +67,30 @@ def test_appendix_names_warnings_in_chinese_from_the_rule_catalogue():
     appendix = render_markdown(data, CHARTS).split("## 附录三")[1]
     assert ("| enterprise_monthly/2020-06.csv | 7 | 应税销售额(万元)（taxable_sales） | 应税销售额较上年同月变动超过±50% | "
             "`taxable_sales_swing_yoy`：应税销售额变动 |") in appendix
+
+
+def test_a_chapter_on_optional_sources_that_delivered_nothing_is_left_out(tmp_path, monkeypatch):
+    # employment_services made optional: its chapter shows only in a period it delivered a file for
+    text = kpis.catalogue().path.read_text(encoding="utf-8")
+    optional = tmp_path / "kpis.yml"
+    optional.write_text(text.replace("core_sources: [enterprise_monthly, investment_monthly, employment_services]",
+                                     "core_sources: [enterprise_monthly, investment_monthly]"), encoding="utf-8")
+    real = kpis.catalogue
+    monkeypatch.setattr(kpis, "catalogue", lambda path=None: real(optional))
+    data = report_data(employment_certificates=None)
+    markdown = render_markdown(data, CHARTS)
+    assert "就业与创业服务" not in markdown and "employment_certificates" not in markdown
+    assert "## 三、存在的困难和问题" in markdown and "## 四、下半年工作打算" in markdown
+
+    delivered = report_data(employment_certificates=12.0)
+    delivered.delivered = frozenset({"employment_services"})
+    markdown = render_markdown(delivered, CHARTS)
+    assert "## 三、就业与创业服务" in markdown and "共发放就业创业证12本" in markdown
+    assert "| 发放就业创业证 | 12本 | `employment_certificates` |" in markdown
+    assert "## 五、下半年工作打算" in markdown
+
+
+def test_charts_are_numbered_in_the_order_the_draft_shows_them():
+    markdown = render_markdown(report_data(), CHARTS)
+    assert "![图1　2020年上半年各月规上工业应税销售及同比增速](charts/taxable_sales.png)" in markdown
+    assert "![图2　2020年上半年各月固定资产投资与上年同期对比](charts/fixed_asset_investment.png)" in markdown

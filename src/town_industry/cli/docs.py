@@ -22,6 +22,7 @@ from town_industry import periods, settings
 from town_industry.contracts import kpis, rules
 from town_industry.contracts.sources import Column, Source, declared_sources
 from town_industry.text import markdown_cell
+from town_industry.report.layout import layout
 
 DOCS_DIR = settings.PROJECT_ROOT / "docs"
 # Folders whose every page is generated: a page there that no render function claims is removed.
@@ -30,10 +31,6 @@ GENERATED_DIRS = ("sources",)
 # ---- the KPI catalogue ----------------------------------------------------------------------------
 
 DOC = DOCS_DIR / "kpi_catalogue.md"
-SECTION_TITLES = {"enterprise": "Enterprise KPIs (enterprise_monthly)",
-                  "investment": "Investment KPIs (investment_monthly)",
-                  "employment": "Employment KPIs (employment_services)"}
-
 
 def render_kpi_catalogue() -> str:
     cat = kpis.catalogue()
@@ -45,18 +42,22 @@ def render_kpi_catalogue() -> str:
         "Query the values by name: `mart.half_year_kpis(period, kpi_code, value, unit)` (period `2020H1`),",
         "`mart.monthly_kpis(month, kpi_code, value, unit)` (month `2020-04`); what a count counted is in",
         "`mart.kpi_members`, and this catalogue is also the table `mart.kpi_catalogue`. A period gets its rows once",
-        f"all its months are loaded for every core source ({', '.join(f'`{s}`' for s in cat.core_sources)}).",
+        f"all its months are loaded for every core source ({', '.join(f'`{s}`' for s in cat.core_sources)}); a KPI",
+        "reading another source is NULL until that source holds every month the KPI reads (*sources*).",
         "Each KPI's SQL takes `$first_month_key` and `$last_month_key` (yyyymm) of the period.",
         "*decimals* is what a report draft shows. How growth rates are based, how a draft writes each figure",
         "and how to query the mart: [kpis.md](kpis.md).",
     ]
-    for section, title in SECTION_TITLES.items():
-        lines += ["", f"## {title}", "", "| kpi_code | 名称 | name | unit | decimals | grains | definition | SQL |",
-                  "|---|---|---|---|---|---|---|---|"]
+    for chapter in layout().chapters:
+        lines += ["", f"## {chapter.title_en or chapter.id} ({chapter.title})", "",
+                  "| kpi_code | 名称 | name | unit | decimals | grains | sources | definition | SQL |",
+                  "|---|---|---|---|---|---|---|---|---|"]
         for k in cat.kpis:
-            if k.section == section:
+            if k.section == chapter.id:
+                lookback = f" (+{k.lookback_months} months before)" if k.lookback_months else ""
                 lines.append(f"| `{k.code}` | {k.name_zh} | {k.name_en} | {k.unit} | {k.precision} | "
-                             f"{', '.join(k.grains)} | {k.definition_en} | [`sql/{k.sql}`](../sql/{k.sql}) |")
+                             f"{', '.join(k.grains)} | {', '.join(k.sources)}{lookback} | {k.definition_en} | "
+                             f"[`sql/{k.sql}`](../sql/{k.sql}) |")
     return "\n".join(lines) + "\n"
 
 
@@ -268,9 +269,13 @@ def render_source(source: Source) -> str:
         f"| checks | [`expectations/suites/{name}.json`](../../expectations/suites/{name}.json) (generated: "
         "`town-industry suites`) and the history checks below |",
     ]
+    read_by = [f"`{k.code}`" for k in cat.kpis if name in k.sources]
     if name in cat.core_sources:
         lines.append("| KPI mart | a core source: a month or half-year gets KPIs only once this source has "
                      "each of its months loaded |")
+    elif read_by:
+        lines.append(f"| KPI mart | not a core source: its KPIs ({', '.join(read_by)}) are NULL for a period until "
+                     "this source has each of the months they read loaded |")
 
     lines += ["", "## Columns", "",
               "Headers are matched exactly after surrounding spaces are removed; the English column name is always",

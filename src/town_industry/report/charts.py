@@ -120,30 +120,31 @@ def _nan(values: list[float | None]) -> list[float]:
     return [math.nan if v is None else float(v) for v in values]
 
 
-def sales_chart(months: list[str], taxable_sales: list[float | None], yoy_pct: list[float | None], path: Path,
-                title: str = "规上工业应税销售及同比增速") -> Path:
-    """Bars of monthly taxable sales (万元) and a line of their year-on-year growth (%), on two axes.
+def bars_and_growth_chart(months: list[str], bars: list[float | None], yoy_pct: list[float | None], path: Path,
+                          title: str, bar_label: str, growth_label: str = "同比增速(%)") -> Path:
+    """Bars of a monthly amount (``bar_label`` names it with its unit) and a line of its year-on-year
+    growth (%), on two axes (include/report/report.yml: kind bars_and_growth).
 
     Months are 'YYYY-MM'; a None value leaves a gap. Returns ``path``.
     """
-    _check_lengths(months, taxable_sales=taxable_sales, yoy_pct=yoy_pct)
+    _check_lengths(months, bars=bars, yoy_pct=yoy_pct)
     x = list(range(len(months)))
     with matplotlib.rc_context(_rc()):
         fig = _new_figure()
         ax = fig.add_subplot()
-        shown = [(i, v) for i, v in zip(x, taxable_sales) if v is not None]
-        bars = ax.bar([i for i, _ in shown], [v for _, v in shown], width=0.55, color=BLUE, label="应税销售",
-                      zorder=2)
+        shown = [(i, v) for i, v in zip(x, bars) if v is not None]
+        drawn = ax.bar([i for i, _ in shown], [v for _, v in shown], width=0.55, color=BLUE, label=bar_label,
+                       zorder=2)
         ax.set_xticks(x, _month_labels(months))
         ax.set_xlim(-0.6, len(months) - 0.4)
-        _style_axes(ax, "应税销售(万元)")
+        _style_axes(ax, bar_label)
         ax.grid(axis="y", color="#E0E0E0", linewidth=0.6, zorder=0)
         top = max((v for _, v in shown), default=0)
         ax.set_ylim(min(0, min((v for _, v in shown), default=0)) * 1.15, (top or 1) * 1.12)
 
         ax2 = ax.twinx()
         growth = _nan(yoy_pct)
-        (line,) = ax2.plot(x, growth, color=ORANGE, marker="o", markersize=4, linewidth=1.6, label="同比增速",
+        (line,) = ax2.plot(x, growth, color=ORANGE, marker="o", markersize=4, linewidth=1.6, label=growth_label,
                            zorder=3)
         ax2.axhline(0, color="#7F7F7F", linewidth=0.8, linestyle="--", zorder=1)
         present = [g for g in growth if not math.isnan(g)]
@@ -156,19 +157,20 @@ def sales_chart(months: list[str], taxable_sales: list[float | None], yoy_pct: l
             ax2.annotate(_pct_label(g), (i, g), xytext=(0, 6 if g >= 0 else -6), textcoords="offset points",
                          ha="center", va="bottom" if g >= 0 else "top", color=ORANGE, fontproperties=_font(TICK_SIZE),
                          bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
-        ax2.set_ylabel("同比增速(%)", fontproperties=_font(LABEL_SIZE))
+        ax2.set_ylabel(growth_label, fontproperties=_font(LABEL_SIZE))
         ax2.tick_params(labelsize=TICK_SIZE, labelfontfamily=_family())
         ax2.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
         ax2.spines["top"].set_visible(False)
 
         ax.set_title(title, fontproperties=_font(TITLE_SIZE))
-        _legend(fig, [bars, line], ["应税销售(万元)", "同比增速(%)"])
+        _legend(fig, [drawn, line], [bar_label, growth_label])
         return _save(fig, path)
 
 
-def investment_chart(months: list[str], this_year: list[float | None], year_before: list[float | None], path: Path,
-                     title: str = "固定资产投资分月完成情况") -> Path:
-    """Grouped bars per month: this year's fixed-asset investment (万元) beside the same month a year before.
+def bars_against_year_before_chart(months: list[str], this_year: list[float | None], year_before: list[float | None],
+                                   path: Path, title: str, bar_label: str) -> Path:
+    """Grouped bars per month: this year's amount (``bar_label`` names it with its unit) beside the same
+    month a year before (include/report/report.yml: kind bars_against_year_before).
 
     Months are this year's, 'YYYY-MM'; a None value leaves its bar out. Returns ``path``.
     """
@@ -186,7 +188,7 @@ def investment_chart(months: list[str], this_year: list[float | None], year_befo
                    zorder=2)
         ax.set_xticks(x, _month_labels(months))
         ax.set_xlim(-0.6, len(months) - 0.4)
-        _style_axes(ax, "固定资产投资(万元)")
+        _style_axes(ax, bar_label)
         ax.spines["right"].set_visible(False)
         ax.grid(axis="y", color="#E0E0E0", linewidth=0.6, zorder=0)
         values = [v for v in this_year + year_before if v is not None]

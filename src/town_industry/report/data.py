@@ -57,6 +57,9 @@ class ReportData:
     months: list[Month]  # the period's months
     months_year_before: list[Month]
     warnings: list[dict]  # data-quality warnings of the files the period's months hold
+    # the sources with a current file for at least one of the period's months (the draft leaves out a
+    # chapter on optional sources that delivered none)
+    delivered: frozenset[str] = frozenset()
 
     def __post_init__(self):
         for kpi in kpis.catalogue().for_grain("half_year"):  # a count of nothing has an empty list
@@ -105,4 +108,7 @@ def read_report_data(con, period: str) -> ReportData:
            JOIN meta.current_files AS c ON c.source = d.source AND c.month = d.month AND c.sha256 = d.file_sha256
            WHERE d.severity = 'warning' AND list_contains(?, d.month)
            ORDER BY d.source, d.month, d.row_number NULLS FIRST, d.rule""", [months]).fetchall()]
-    return ReportData(period, figures, members, _month_rows(con, months), _month_rows(con, year_before), warnings)
+    delivered = frozenset(s for (s,) in con.execute(
+        "SELECT DISTINCT source FROM meta.current_files WHERE list_contains(?, month)", [months]).fetchall())
+    return ReportData(period, figures, members, _month_rows(con, months), _month_rows(con, year_before), warnings,
+                      delivered)

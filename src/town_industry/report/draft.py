@@ -19,28 +19,49 @@ from town_industry.db import read
 from town_industry.faults import pause_point
 from town_industry.report import formatting
 from town_industry.report.data import Month, ReportData, read_report_data
+from town_industry.report.layout import LAYOUT, REPORT_DIR, Chapter, Chart, layout
 from town_industry.text import markdown_cell
 
-REPORT_DIR = settings.PROJECT_ROOT / "include" / "report"
 TEMPLATE = "half_year_report.md.j2"
 
 
 def report_settings() -> dict:
-    return yaml.safe_load((REPORT_DIR / "report.yml").read_text(encoding="utf-8"))
+    return yaml.safe_load(LAYOUT.read_text(encoding="utf-8"))
+
+
+def _chapters(data: ReportData) -> tuple[Chapter, ...]:
+    return layout().included(kpis.catalogue(), data.delivered)
+
+
+def _shown_charts(chapters: tuple[Chapter, ...]) -> list[Chart]:
+    """The charts of the chapters shown, in the order the draft shows them (their figure numbers)."""
+    return [c for chapter in chapters for c in layout().charts if c.chapter == chapter.id]
 
 
 def _charts(data: ReportData, charts_dir: Path) -> dict[str, str]:
+    """Draw the charts of the chapters shown; returns name -> path relative to the draft's folder."""
     from town_industry.report import charts  # matplotlib: imported only when drawing
 
     months = [m.month for m in data.months]
-    sales = charts.sales_chart(months, [m.values.get("taxable_sales") for m in data.months],
-                               [m.values.get("taxable_sales_yoy_pct") for m in data.months],
-                               charts_dir / "taxable_sales.png")
-    investment = charts.investment_chart(months, [m.values.get("fixed_asset_investment") for m in data.months],
-                                         [m.values.get("fixed_asset_investment") for m in data.months_year_before],
-                                         charts_dir / "fixed_asset_investment.png")
-    return {"taxable_sales": sales.relative_to(charts_dir.parent).as_posix(),
-            "fixed_asset_investment": investment.relative_to(charts_dir.parent).as_posix()}
+    paths = {}
+    for chart in _shown_charts(_chapters(data)):
+        bars = [m.values.get(chart.bars) for m in data.months]
+        path = charts_dir / f"{chart.name}.png"
+        if chart.kind == "bars_and_growth":
+            charts.bars_and_growth_chart(months, bars, [m.values.get(chart.line) for m in data.months], path,
+                                         chart.title, chart.bar_label)
+        else:
+            charts.bars_against_year_before_chart(months, bars, [m.values.get(chart.bars) for m in data.months_year_before],
+                                                  path, chart.title, chart.bar_label)
+        paths[chart.name] = path.relative_to(charts_dir.parent).as_posix()
+    return paths
+
+
+def _figure_lines(data: ReportData, chapters: tuple[Chapter, ...], chart_paths: dict[str, str]) -> dict[str, str]:
+    """name -> the Markdown of the chart as a numbered figure: ![图1　2020年上半年…](charts/x.png)."""
+    half = "上半年" if data.is_first_half else "下半年"
+    return {chart.name: f"![图{n}　{chart.caption.format(year=data.year, half=half)}]({chart_paths[chart.name]})"
+            for n, chart in enumerate(_shown_charts(chapters), start=1)}
 
 
 def render_markdown(data: ReportData, chart_paths: dict[str, str]) -> str:
@@ -54,12 +75,17 @@ def render_markdown(data: ReportData, chart_paths: dict[str, str]) -> str:
     env.filters["names"] = lambda names: "、".join(names or [])
     env.filters["rule_name"] = lambda code: rules.get(code).name_zh
     env.filters["column_label"] = _column_label
+    env.filters["zh_number"] = formatting.zh_number
     catalogue = kpis.catalogue()
+    chapters = _chapters(data)
+    shown = {c.id for c in chapters}
     return env.get_template(TEMPLATE).render(
-        d=data, k=data.figures, charts=chart_paths, settings=report_settings(),
+        d=data, k=data.figures, counted=data.members, charts=_figure_lines(data, chapters, chart_paths),
+        settings=report_settings(), chapters=chapters,
+        traced=[f for f in data.figures.values() if f.kpi.section in shown],
         half_zh="上半年" if data.is_first_half else "下半年",
         next_zh="下半年" if data.is_first_half else f"{data.year + 1}年上半年",
-        monthly_kpis=catalogue.for_grain("month"), turnaround=_turnaround(data))
+        monthly_kpis=[k for k in catalogue.for_grain("month") if k.section in shown], turnaround=_turnaround(data))
 
 
 def _column_label(warning: dict) -> str:

@@ -66,3 +66,14 @@ def figure(value: float | None, unit: str, precision: int) -> str:
     if unit == "月":  # a number of months: "3个月", never "3月" (March)
         return plain_number(value, precision) + "个月"
     return plain_number(value, precision) + unit
+
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def zh_number(n: int) -> str:
+    """A chapter number as headings write it: 1 -> 一, 10 -> 十, 12 -> 十二, 20 -> 二十 (1 to 99)."""
+    if not 1 <= n <= 99:
+        raise ValueError(f"chapter number {n} is outside 1-99")
+    tens, ones = divmod(n, 10)
+    return (("" if tens == 1 else _DIGITS[tens]) + "十" if tens else "") + (_DIGITS[ones] if ones else "")
