@@ -23,7 +23,7 @@ export PYTHONWARNINGS ?= ignore
 # The one command line (src/town_industry/cli/main.py), installed into the virtualenv by `make install`.
 CLI := $(BIN)/town-industry
 
-.PHONY: demo run rebuild report summary test test-fast test-e2e sql install fonts airflow-home airflow airflow-stop backfill airflow-cli suites docs sample-data bench lock clean
+.PHONY: demo run rebuild report summary test test-fast test-e2e sql install fonts airflow-home airflow airflow-stop backfill airflow-cli suites docs new-source sample-data bench lock clean
 
 # The demo pseudonymises the sample ID numbers with a fixed, public key. Real runs need a secret key:
 # the Airflow variable person_id_hmac_key or the environment variable PERSON_ID_HMAC_KEY.
@@ -125,6 +125,10 @@ suites: install       ## regenerate expectations/suites/*.json from include/sour
 
 docs: install         ## regenerate the generated pages of docs/ (KPI catalogue, rules, sources) from the declarations
 	$(CLI) docs
+
+NAME ?=
+new-source: install   ## scaffold a new source (declaration, SQL, sample month, test, suite): make new-source NAME=land_transfers
+	$(CLI) new-source "$(NAME)"
 
 sample-data: install  ## regenerate include/data/ (deterministic; the tool is tools/sample_data)
 	cd $(CURDIR) && $(BIN)/python -m tools.sample_data

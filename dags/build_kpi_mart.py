@@ -21,7 +21,7 @@ from airflow.sdk import DAG, Asset, AssetAny, Param, task
 from town_industry import settings
 from town_industry.contracts.kpis import catalogue
 from town_industry.orchestration import alerts, kpi_tasks
-from town_industry.report.layout import layout
+from town_industry.contracts.report_layout import layout
 from town_industry.settings import WRITER_POOL
 
 # The draft's declared chapters and charts, checked against the KPI catalogue: a mistake in either stops

@@ -10,20 +10,31 @@ interval; for a manual run, the logical date asked for). It starts after the mon
 
 Why one DAG per source: each office delivers on its own schedule, so a late
 file holds back only its own source, and each source backfills on its own.
+For the same reason a broken declaration drops only its own DAG: the valid (and
+enabled) sources get theirs, and each broken one is logged at ERROR and warned
+about here, and shown in the UI's import errors by dags/declaration_errors.py.
 """
 from __future__ import annotations
 
+import logging
+import warnings
 from datetime import datetime, timedelta
 
 from airflow.providers.standard.sensors.python import PythonSensor
 from airflow.sdk import DAG, Asset, task
 
 from town_industry import settings
-from town_industry.contracts.sources import declared_sources
+from town_industry.contracts.sources import DeclarationWarning, declaration_errors, declared_sources
 from town_industry.orchestration import alerts, ingest_tasks as tasks
 from town_industry.orchestration.timetable import DataMonthTimetable
 from town_industry.periods import run_month
 from town_industry.settings import WRITER_POOL
+
+for error in declaration_errors():
+    logging.getLogger(__name__).error("declaration left out, its source has no DAG:\n%s", error)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", DeclarationWarning)  # whatever filters the process runs with
+        warnings.warn(str(error), DeclarationWarning, stacklevel=1)  # DagBag.captured_warnings keeps it
 
 for source in declared_sources():
     with DAG(
@@ -31,7 +42,8 @@ for source in declared_sources():
         description=f"{source.title}: validate and load one month's file",
         doc_md=f"### {source.title} (`{source.name}`)\n\n{source.description}\n\n"
                f"Declared in `include/sources/{source.name}.yml`; suite `expectations/suites/{source.name}.json`. "
-               f"Due {source.arrival_deadline_days:g} days after the month ends.",
+               f"Due {source.arrival_deadline_days:g} days after the month ends"
+               + (" (optional: a month without a file is skipped, not failed)." if source.optional else "."),
         schedule=DataMonthTimetable(deadline_days=source.arrival_deadline_days),
         start_date=datetime(2019, 1, 1),
         catchup=False,  # history is loaded by backfills (make run / airflow backfill create)

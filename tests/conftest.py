@@ -209,3 +209,36 @@ def check_revision_rejected(path: Path, source: str, good_rows: list, bad_rows: 
     write_csv_rows(path, bad_rows, encoding=encoding)
     assert not run_source(source, month)
     assert_rejected(settings.warehouse_path(), before, path.name, *expected)
+
+
+# A run's one-line month summaries: '2020-03  ok      source: outcome | source: outcome'
+MONTH_LINE = re.compile(r"^(\d{4}-\d{2})  (\S+)\s+(.*)$")
+
+
+def month_outcomes(lines: list[str], source: str) -> dict[str, str]:
+    """What a run's month lines say of ``source``: month -> its outcome (``loaded 37 rows, 0 warnings``),
+    wherever the line is and whatever other sources share it."""
+    found = {}
+    for line in lines:
+        if match := MONTH_LINE.match(line):
+            for part in match.group(3).split(" | "):
+                if part.startswith(f"{source}: "):
+                    found[match.group(1)] = part.removeprefix(f"{source}: ")
+    return found
+
+
+@pytest.fixture(scope="module")
+def own_metadata(tmp_path_factory) -> dict:
+    """Environment giving the runs these tests start (and kill) their own copy of Airflow's SQLite
+    metadata database: a process killed by a test never shares a database with the rest of the suite."""
+    import sqlite3
+
+    folder = tmp_path_factory.mktemp("airflow_home")
+    source = sqlite3.connect(str(Path(os.environ["AIRFLOW_HOME"]) / "airflow.db"))
+    copy = sqlite3.connect(str(folder / "airflow.db"))
+    with copy:
+        source.backup(copy)
+    source.close()
+    copy.close()
+    shutil.copy(Path(os.environ["AIRFLOW_HOME"]) / "airflow.cfg", folder / "airflow.cfg")
+    return {"AIRFLOW_HOME": str(folder), "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{folder / 'airflow.db'}"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import struct
 import warnings
+from pathlib import Path
 
 import pytest
 from matplotlib import font_manager
@@ -19,12 +20,12 @@ INVEST_2019 = [10000.0, 11000.0, 14000.0, 16000.0, 18000.0, 20000.0]
 
 
 
-def sales_chart(*args, title="规上工业应税销售及同比增速") -> "Path":
+def sales_chart(*args, title="规上工业应税销售及同比增速") -> Path:
     """The draft's first chart as include/report/report.yml declares it."""
     return charts.bars_and_growth_chart(*args, title=title, bar_label="应税销售(万元)")
 
 
-def investment_chart(*args) -> "Path":
+def investment_chart(*args) -> Path:
     return charts.bars_against_year_before_chart(*args, title="固定资产投资分月完成情况", bar_label="固定资产投资(万元)")
 
 

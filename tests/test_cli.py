@@ -61,3 +61,26 @@ def test_run_works_called_directly_without_the_makefiles_environment(tmp_path):
                           timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2020-01  ok" in done.stdout and "loaded 37 rows" in done.stdout
+
+
+def test_run_output_goes_to_its_log_and_the_terminal_gets_it_back(tmp_path, capfd):
+    """What a DAG run prints (Python, a child's file descriptor, a logging handler holding the terminal's
+    stream) lands in its log; after the block the terminal is the terminal again."""
+    import logging
+    import os
+    import sys
+
+    from town_industry.cli.run import output_to
+
+    handler = logging.StreamHandler(sys.stderr)
+    logging.getLogger().addHandler(handler)
+    try:
+        with output_to(tmp_path / "logs" / "run.log") as log:
+            print("from print")
+            os.write(1, b"from the descriptor\n")
+            logging.getLogger("town_industry.test").error("from a logger")
+        print("after")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert log.read_text(encoding="utf-8").splitlines() == ["from print", "from the descriptor", "from a logger"]
+    assert capfd.readouterr().out == "after\n"

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import (assert_rejected, cell_setter, check_revision_rejected, fingerprint, meets,
+from conftest import (assert_rejected, cell_setter, check_revision_rejected, fingerprint, meets, month_outcomes,
                       run_source, seed_targets, write_csv_rows)
 from town_industry import settings
 from town_industry.contracts.codes import id_check_char
@@ -83,7 +83,8 @@ def test_record_id_already_loaded_for_another_month(source_dir, ingest_dags):
 def test_sample_data_matches_seed_targets(sample_pipeline):
     """Plain SQL over the sample run, independent of the KPI mart's SQL, meets the seed targets
     (tools/sample_data/seed_targets.yml)."""
-    assert all(f"{SOURCE}: loaded" in line for line in sample_pipeline.lines[:24])
+    outcomes = month_outcomes(sample_pipeline.lines, SOURCE)
+    assert len(outcomes) == 24 and all(o.startswith("loaded") for o in outcomes.values()), sample_pipeline.lines
     targets = seed_targets()["half_year"]
     con = duckdb.connect(str(sample_pipeline.warehouse), read_only=True)
     h1 = "FROM fact_employment_service WHERE month_key BETWEEN 202001 AND 202006"

@@ -31,23 +31,6 @@ SOURCE, MONTH = "enterprise_monthly", "2020-05"
 TAXABLE_SALES = 6
 
 
-@pytest.fixture(scope="module")
-def own_metadata(tmp_path_factory) -> dict:
-    """Environment giving the runs these tests start (and kill) their own copy of Airflow's SQLite
-    metadata database: a process killed by a test never shares a database with the rest of the suite."""
-    import sqlite3
-
-    folder = tmp_path_factory.mktemp("airflow_home")
-    source = sqlite3.connect(str(Path(os.environ["AIRFLOW_HOME"]) / "airflow.db"))
-    copy = sqlite3.connect(str(folder / "airflow.db"))
-    with copy:
-        source.backup(copy)
-    source.close()
-    copy.close()
-    shutil.copy(Path(os.environ["AIRFLOW_HOME"]) / "airflow.cfg", folder / "airflow.cfg")
-    return {"AIRFLOW_HOME": str(folder), "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{folder / 'airflow.db'}"}
-
-
 class Scene:
     """A copy of the sample run's data and warehouse, in its own folder, with 2020-05 revised."""
 

@@ -109,3 +109,14 @@ def test_a_load_records_the_asset_event_the_kpi_dag_is_scheduled_on(workspace, i
     assert sorted(events) == [("kpi_mart", KPI_DAG, "build_kpis"),
                               ("warehouse_enterprise_monthly", "ingest_enterprise_monthly", "load_month")]
     assert scheduled_on == {f"warehouse_{s}" for s in kpis.catalogue().input_sources}
+
+
+def test_a_parameter_named_in_a_sql_comment_is_not_passed():
+    # KPI and check SQL documents its parameters in comments; DuckDB refuses a parameter a statement lacks
+    import duckdb
+
+    from town_industry.db import run_sql
+
+    con = duckdb.connect()
+    sql = "-- the period's last month, $last_month_key, bounds it\nSELECT $first_month_key AS first"
+    assert run_sql(con, sql, {"first_month_key": 202001, "last_month_key": 202006}).fetchall() == [(202001,)]

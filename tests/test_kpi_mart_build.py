@@ -45,10 +45,13 @@ def _computed(hand) -> tuple[dict, dict]:
     mart.ensure_mart(hand.con)
     values, members = {}, {}
     built = [p for (p,) in hand.con.execute("SELECT period FROM meta.kpi_builds").fetchall()]
+    loaded = mart.loaded_months(hand.con, catalogue())
     for period in built:
         grain = "half_year" if periods.is_half_year(period) else "month"
         for kpi in catalogue().for_grain(grain):
-            value, rows = mart.compute(hand.con, kpi, period)
+            # a KPI on a source with months missing (here: the optional sources, never loaded) is NULL
+            complete = mart.is_complete(kpi, period, loaded)
+            value, rows = mart.compute(hand.con, kpi, period) if complete else (None, [])
             values[(period, kpi.code)] = value
             if rows:
                 members[(period, kpi.code)] = {(str(key), name) for key, name in rows}

@@ -18,6 +18,8 @@ from town_industry.contracts.sources import declared_sources, get_source
 from town_industry.db import read_sql, run_sql
 from town_industry.ingest.suites import FORMAT_EXPECTATIONS, RUNTIME_PARAMS, build_suite, runtime_params
 
+from test_declared_examples import declared_cases
+
 ROOT = settings.PROJECT_ROOT
 PACKAGE = ROOT / "src" / "town_industry"
 TESTS = Path(__file__).resolve().parent
@@ -83,6 +85,19 @@ def test_catalogue_mistakes_name_the_file_and_the_rule(tmp_path, change, error):
     path = write_catalogue(tmp_path, GOOD.replace(*change))
     with pytest.raises(rules.CatalogueError, match=re.escape(str(path)) + ".*" + error):
         rules.catalogue(path)
+
+
+def test_every_mistake_of_the_catalogue_is_reported_at_once(tmp_path):
+    second = GOOD.split("rules:")[1].replace("too_long:", "too_short:").replace("checked_in: [suite]",
+                                                                                "checked_in: [suite, load]")
+    path = write_catalogue(tmp_path, GOOD.replace("severity: error", "severity: warn") + second)
+    with pytest.raises(rules.CatalogueError) as raised:
+        rules.catalogue(path)
+    assert str(raised.value).splitlines() == [
+        f"{path}: rule too_long: severity must be one of ('error', 'warning'), not 'warn'",
+        f"{path}: rule too_short: checked_in must be a non-empty list of ('read', 'parse', 'suite', 'history'), "
+        "not ['suite', 'load']"]
+    assert isinstance(raised.value, rules.DeclarationError)  # a configuration error, like a source's
 
 
 def test_a_good_catalogue_renders_both_languages(tmp_path):
@@ -233,9 +248,11 @@ def test_every_catalogued_rule_is_used():
 
 
 def test_every_catalogued_rule_has_a_test_that_triggers_it():
-    """A cheap guard for new rules: each code is named by some other test module, which triggers it."""
+    """A cheap guard for new rules: each code is named by some other test module, which triggers it, or by a
+    declared bad delivery (tests/examples/<source>.yml, run by test_declared_examples.py)."""
     tests = "\n".join(p.read_text(encoding="utf-8") for p in TESTS.glob("test_*.py") if p.name != Path(__file__).name)
-    untested = sorted(code for code in catalogued() if f'"{code}"' not in tests)
+    declared = {case.values[1]["rule"] for case in declared_cases()}
+    untested = sorted(code for code in catalogued() if f'"{code}"' not in tests and code not in declared)
     assert untested == [], "write a test that makes the pipeline report these rules"
 
 

@@ -19,6 +19,7 @@ import duckdb
 from town_industry import settings
 
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
+_LINE_COMMENT = re.compile(r"--[^\n]*")
 log = logging.getLogger(__name__)
 
 
@@ -29,7 +30,7 @@ def read_sql(relative: str) -> str:
 
 def run_sql(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None):
     """Execute one statement, passing only the ``$named`` parameters it uses."""
-    used = set(_PARAM.findall(sql))
+    used = set(_PARAM.findall(_LINE_COMMENT.sub("", sql)))  # a $name in a comment is not a parameter
     return con.execute(sql, {k: v for k, v in (params or {}).items() if k in used} or None)
 
 

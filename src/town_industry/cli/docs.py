@@ -22,7 +22,7 @@ from town_industry import periods, settings
 from town_industry.contracts import kpis, rules
 from town_industry.contracts.sources import Column, Source, declared_sources
 from town_industry.text import markdown_cell
-from town_industry.report.layout import layout
+from town_industry.contracts.report_layout import layout
 
 DOCS_DIR = settings.PROJECT_ROOT / "docs"
 # Folders whose every page is generated: a page there that no render function claims is removed.

@@ -7,6 +7,7 @@
     town-industry rebuild                               rebuild the warehouse from the archive, compare
     town-industry archive [--source S --month M]        archived versions of delivered files; --sha X --out F
     town-industry suites | docs                         regenerate the GX suites / the generated docs
+    town-industry new-source NAME                       scaffold a new source's declaration, SQL, sample, test
     town-industry airflow start|stop|backfill|cli       the local Airflow stack (make airflow)
 
 Every command takes --help.
@@ -110,11 +111,34 @@ def cmd_sql(args) -> int:
 
 
 def cmd_suites(args) -> int:
-    from town_industry.ingest.suites import write_suites
+    from town_industry.contracts.sources import declaration_errors, declared_sources, shown_path
+    from town_industry.ingest.suites import expectation_errors, write_suites
 
+    # Every declaration is checked before any suite is written: a suite from a broken declaration would
+    # only move the error to the first file's validation.
+    errors = [*declaration_errors(), *filter(None, map(expectation_errors, declared_sources())),
+              *_catalogue_errors()]
+    if errors:
+        problems = [line for error in errors for line in str(error).splitlines()]
+        print(f"{len(problems)} problem(s) in the declarations; no suite written:", file=sys.stderr)
+        print("\n".join(problems), file=sys.stderr)
+        return 1
     for path in write_suites():
-        print(f"wrote {path.relative_to(settings.PROJECT_ROOT)}")
+        print(f"wrote {shown_path(path)}")
     return 0
+
+
+def _catalogue_errors() -> list[ValueError]:
+    """The KPI catalogue and the draft's layout, checked as the KPI DAG's parse checks them."""
+    from town_industry.contracts.kpis import catalogue
+    from town_industry.contracts.report_layout import layout
+
+    try:
+        catalogue()
+        layout()
+    except ValueError as exc:  # each names its file and key
+        return [exc]
+    return []
 
 
 def cmd_docs(args) -> int:
@@ -122,6 +146,25 @@ def cmd_docs(args) -> int:
 
     for path in write_docs():
         print(f"wrote {path.relative_to(settings.PROJECT_ROOT)}")
+    return 0
+
+
+def cmd_new_source(args) -> int:
+    from town_industry.cli.scaffold import Refused, next_steps, scaffold
+
+    try:
+        written = scaffold(args.name)
+    except Refused as exc:
+        raise SystemExit(f"new-source: {exc}") from None
+    print(f"New source {args.name}:")
+    for path, what in written:
+        print(f"  wrote {path:<{max(len(p) for p, _ in written)}}  {what}")
+    # The suites command checks the new declaration with the DAGs' parser, and writes its suite.
+    print("town-industry suites:")
+    if cmd_suites(args) != 0:
+        print(f"No suite written: fix the problems above, then `make suites` ({args.name}'s files are in place).")
+        return 1
+    print(next_steps(args.name))
     return 0
 
 
@@ -195,8 +238,13 @@ def parser() -> argparse.ArgumentParser:
     archive.add_argument("--sha", help="the SHA-256 (or a prefix) of the version to take out")
     archive.add_argument("--out", type=Path, help="where to write it")
 
-    command("suites", cmd_suites, "Regenerate expectations/suites/*.json from include/sources/*.yml.")
+    command("suites", cmd_suites, "Check every declaration (include/sources/*.yml, include/rules.yml), then "
+            "regenerate expectations/suites/*.json; exit status 1, nothing written, if any declaration is wrong.")
     command("docs", cmd_docs, "Regenerate the generated pages of docs/ from the declarations.")
+    new_source = command("new-source", cmd_new_source, "Scaffold a new source: its declaration "
+                         "include/sources/NAME.yml, a fact model, a history check, a header-only sample month, "
+                         "a test and the GX suite; refuses an unfit name or an existing source.")
+    new_source.add_argument("name", help="the source's name, lower_snake_case (DAG ingest_NAME, staging.NAME)")
 
     from town_industry.deploy.local_airflow import DEFAULT_HOME
 

@@ -29,8 +29,30 @@ FIELDS = ("severity", "checked_in", "name_zh", "name_en", "message_zh", "message
 _CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-class CatalogueError(ValueError):
+class DeclarationError(ValueError):
+    """A declaration (``include/sources/*.yml``, ``include/rules.yml``) breaks a rule: the pipeline's
+    configuration is wrong, not a delivered file, so retrying cannot help.
+
+    It holds every problem found in one file, each naming the key (``columns[3] (amount): ...``); its
+    message is one line per problem, each starting with the file.
+    """
+
+    def __init__(self, path: Path, problems: list[str]):
+        self.path = Path(path)
+        self.problems = tuple(problems)
+        super().__init__("\n".join(f"{shown_path(self.path)}: {problem}" for problem in self.problems))
+
+
+class CatalogueError(DeclarationError):
     """``include/rules.yml`` is not a valid catalogue."""
+
+
+def shown_path(path: Path) -> str:
+    """A project file as people name it (``include/sources/x.yml``); any other path in full."""
+    try:
+        return str(Path(path).resolve().relative_to(settings.PROJECT_ROOT))
+    except ValueError:
+        return str(path)
 
 
 class UnknownRule(KeyError):
@@ -104,49 +126,66 @@ class Catalogue:
                               "(severity, names and messages in Chinese and English) before reporting it") from None
 
 
-def _parse_rule(code: object, entry: object, path: Path) -> Rule:
-    where = f"{path}: rule {code}"
+def _rule_problems(code: object, entry: object) -> list[str]:
+    """Every problem of one catalogue entry, each naming the rule and the key."""
+    where = f"rule {code}"
     if not isinstance(code, str) or not _CODE.match(code):
-        raise CatalogueError(f"{where}: a code is lower_snake_case")
+        return [f"{where}: a code is lower_snake_case"]
     if not isinstance(entry, dict):
-        raise CatalogueError(f"{where}: expected a mapping of {', '.join(FIELDS)}")
+        return [f"{where}: expected a mapping of {', '.join(FIELDS)}"]
     unknown, missing = sorted(set(entry) - set(FIELDS)), [f for f in FIELDS if f not in entry]
+    problems = []
     if unknown:
-        raise CatalogueError(f"{where}: unknown key(s) {unknown} (allowed: {', '.join(FIELDS)})")
+        problems.append(f"{where}: unknown key(s) {unknown} (allowed: {', '.join(FIELDS)})")
     if missing:
-        raise CatalogueError(f"{where}: missing {', '.join(missing)} (every rule is named and worded in "
-                             "Chinese and English)")
-    texts = [f for f in FIELDS[2:] if not isinstance(entry[f], str) or not entry[f].strip()]
+        problems.append(f"{where}: missing {', '.join(missing)} (every rule is named and worded in "
+                        "Chinese and English)")
+    texts = [f for f in FIELDS[2:] if f in entry and (not isinstance(entry[f], str) or not entry[f].strip())]
     if texts:
-        raise CatalogueError(f"{where}: {', '.join(texts)} must be non-empty text")
-    if entry["severity"] not in SEVERITIES:
-        raise CatalogueError(f"{where}: severity must be one of {SEVERITIES}, not {entry['severity']!r}")
-    stages = entry["checked_in"]
-    if not isinstance(stages, list) or not stages or not set(stages) <= set(STAGES):
-        raise CatalogueError(f"{where}: checked_in must be a non-empty list of {STAGES}")
-    _check_placeholders(entry, where)
-    return Rule(code=code, **{**entry, "checked_in": tuple(stages)})
+        problems.append(f"{where}: {', '.join(texts)} must be non-empty text")
+    if "severity" in entry and entry["severity"] not in SEVERITIES:
+        problems.append(f"{where}: severity must be one of {SEVERITIES}, not {entry['severity']!r}")
+    stages = entry.get("checked_in", [])
+    if "checked_in" in entry and (not isinstance(stages, list) or not stages
+                                or not all(stage in STAGES for stage in stages)):
+        problems.append(f"{where}: checked_in must be a non-empty list of {STAGES}, not {stages!r}")
+    if not missing and not texts:
+        problems += _placeholder_problems(entry, where)
+    return problems
 
 
-def _check_placeholders(entry: dict, where: str) -> None:
-    found = {}
+def _placeholder_problems(entry: dict, where: str) -> list[str]:
+    found, problems = {}, []
     for language in LANGUAGES:
         try:
             found[language] = placeholders(entry[f"message_{language}"])
         except ValueError as exc:
-            raise CatalogueError(f"{where}: message_{language}: {exc}") from None
-    if found["zh"] != found["en"]:
-        raise CatalogueError(f"{where}: message_zh and message_en must use the same placeholders "
-                             f"(zh: {sorted(found['zh'])}, en: {sorted(found['en'])})")
+            problems.append(f"{where}: message_{language}: {exc}")
+    if not problems and found["zh"] != found["en"]:
+        problems.append(f"{where}: message_zh and message_en must use the same placeholders "
+                        f"(zh: {sorted(found['zh'])}, en: {sorted(found['en'])})")
+    return problems
+
+
+def catalogue(path: Path | None = None) -> Catalogue:
+    """The catalogue at ``path`` (``CATALOGUE``), validated: a mistake in it stops the pipeline with the file,
+    the rule and the key named (``CatalogueError`` lists every problem, not only the first)."""
+    return _catalogue(path or CATALOGUE)
 
 
 @lru_cache(maxsize=None)
-def catalogue(path: Path = CATALOGUE) -> Catalogue:
-    """The catalogue at ``path``, validated: a mistake in it stops the pipeline with the file and rule named."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+def _catalogue(path: Path) -> Catalogue:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise CatalogueError(path, [f"not valid YAML: {exc}"]) from None
     if not isinstance(raw, dict) or set(raw) != {"rules"} or not isinstance(raw["rules"], dict):
-        raise CatalogueError(f"{path}: expected one top-level key, rules: a mapping of rule code to rule")
-    return Catalogue(path, {code: _parse_rule(code, entry, path) for code, entry in raw["rules"].items()})
+        raise CatalogueError(path, ["expected one top-level key, rules: a mapping of rule code to rule"])
+    problems = [p for code, entry in raw["rules"].items() for p in _rule_problems(code, entry)]
+    if problems:
+        raise CatalogueError(path, problems)
+    return Catalogue(path, {code: Rule(code=code, **{**entry, "checked_in": tuple(entry["checked_in"])})
+                            for code, entry in raw["rules"].items()})
 
 
 def get(code: str) -> Rule:

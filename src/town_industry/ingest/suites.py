@@ -15,28 +15,15 @@ from pathlib import Path
 from town_industry import settings
 from town_industry.contracts import rules
 from town_industry.contracts.rules import bilingual
-from town_industry.contracts.sources import Check, Column, Source, declared_sources
+from town_industry.contracts.sources import (FORMAT_EXPECTATIONS, PAIR_PARAMS, RUNTIME_PARAMS, Check, Column,
+                                             DeclarationError, Source, declared_sources, shown_path)
 
 SUITES_DIR = settings.EXPECTATIONS_DIR / "suites"
-
-# Placeholders every suite finding can use, filled in at validation time (runtime_params).
-RUNTIME_PARAMS = ("month",)
 
 
 def runtime_params(month: str) -> dict:
     """The RUNTIME_PARAMS of a file delivered for ``month`` (YYYY-MM)."""
     return {"month": month}
-
-
-# Column ``format`` names in declarations → (expectation, rule).
-FORMAT_EXPECTATIONS = {
-    "uscc": ("expect_column_values_to_be_valid_uscc", "invalid_uscc"),
-    "industry_class": ("expect_column_values_to_be_valid_industry_class", "invalid_industry_code"),
-    "id_number": ("expect_column_values_to_be_valid_id_number", "invalid_id_number"),
-}
-
-# A pair expectation's columns → the placeholders naming them in a declared check's message.
-PAIR_PARAMS = {"column_A": "a", "column_B": "b"}
 
 
 def _expectation(rule: str, kind: str, kwargs: dict, params: dict | None = None, column: str | None = None) -> dict:
@@ -147,6 +134,36 @@ def suite_path(source: Source) -> Path:
 
 def render(source: Source) -> str:
     return json.dumps(build_suite(source), ensure_ascii=False, indent=2) + "\n"
+
+
+def expectation_errors(source: Source) -> DeclarationError | None:
+    """What Great Expectations itself refuses in the declared checks: an expectation it does not know, or
+    arguments it does not take. (Parsing the declaration cannot tell without importing GX, which costs
+    seconds at every DAG parse; ``town-industry suites`` asks before it writes a suite.)"""
+    from great_expectations.expectations.registry import get_expectation_impl
+
+    import town_industry.ingest.expectations  # noqa: F401  registers the project's own expectations
+
+    problems = []
+    for i, check in enumerate(source.checks):
+        try:
+            get_expectation_impl(check.expectation)(**check.kwargs)
+        except Exception as exc:  # noqa: BLE001 - GX raises a different class for each mistake; all are reported
+            detail = " ".join(str(exc).split())[:400]
+            problems.append(f"checks[{i}] ({check.rule}): {check.expectation}: {type(exc).__name__}: {detail}")
+    return DeclarationError(source.path, problems) if problems else None
+
+
+def suite_error(source: Source) -> DeclarationError | None:
+    """Why the committed suite is not the one the declaration generates now (missing, or out of date
+    with it or with include/rules.yml), else None."""
+    path = suite_path(source)
+    if not path.is_file():
+        return DeclarationError(source.path, [f"no suite {shown_path(path)}: run make suites"])
+    if path.read_text(encoding="utf-8") != render(source):
+        return DeclarationError(source.path, [f"{shown_path(path)} is out of date with the declaration "
+                                              "(or include/rules.yml): run make suites"])
+    return None
 
 
 def write_suites() -> list[Path]:

@@ -168,8 +168,11 @@ def _unparseable(col: Column, row: int, text: str) -> Finding:
     where = {"row": row, "column": col.name, "value": shown_value(col, text)}
     if col.type != "category":
         return finding("unparseable_value", {"accepted": ACCEPTED[col.type]}, **where)
-    spellings = [str((aliases or [code])[0]) for code, aliases in col.values.items()]
-    accepted = bilingual("、".join(spellings), ", ".join(f"{code} ({s})" for code, s in zip(col.values, spellings)))
+    # The clerk reads the Chinese message: it lists what may be typed, every declared spelling (a code only
+    # where the declaration gives none); the English one names the codes with their spellings.
+    spellings = {code: [str(s) for s in aliases or [code]] for code, aliases in col.values.items()}
+    accepted = bilingual("、".join("／".join(s) for s in spellings.values()),
+                         ", ".join(f"{code} ({' / '.join(s)})" for code, s in spellings.items()))
     return finding("unknown_value", {"values": accepted}, **where)
 
 

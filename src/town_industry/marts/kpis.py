@@ -145,7 +145,7 @@ def build_mart(con: duckdb.DuckDBPyConnection, run_id: str | None = None, cat: C
         if stale:
             refresh_shared_inputs(con)  # once for all the stale periods, from the facts as they are now
         now = datetime.now(timezone.utc).replace(tzinfo=None)
-        loaded = _loaded_months(con, cat)
+        loaded = loaded_months(con, cat)
         for period in stale:
             _write_period(con, cat, period, loaded)
             con.execute("INSERT OR REPLACE INTO meta.kpi_builds VALUES (?, ?, ?, ?)",
@@ -155,7 +155,7 @@ def build_mart(con: duckdb.DuckDBPyConnection, run_id: str | None = None, cat: C
             "built_months": [p for p in stale if not is_half_year(p)]}
 
 
-def _loaded_months(con, cat: Catalogue) -> dict[str, set[str]]:
+def loaded_months(con, cat: Catalogue) -> dict[str, set[str]]:
     """source -> the months it holds a current (loaded) file for, for every source the KPIs read."""
     loaded: dict[str, set[str]] = {s: set() for s in cat.input_sources}
     for source, month in con.execute("SELECT source, month FROM meta.current_files WHERE list_contains(?, source)",

@@ -6,6 +6,7 @@ writer, runs in the one-slot writer pool, and applies exactly what was validated
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -13,19 +14,21 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from airflow.sdk.exceptions import AirflowFailException
+import duckdb
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from town_industry import settings
 from town_industry.contracts.codes import mask_id_numbers_in
 from town_industry.contracts.findings import ERROR, Finding
 from town_industry.contracts.rules import bilingual, finding
-from town_industry.contracts.sources import Source, declared_sources, get_source
+from town_industry.contracts.sources import DeclarationError, Source, declared_sources, get_source
 from town_industry.db import connect, transaction
 from town_industry.faults import pause_point
 from town_industry.ingest.archive import Archived, archive_file, archive_key, change_since, readable_copy
 from town_industry.ingest.bounded import ChildFailed, LimitExceeded, run_within
 from town_industry.ingest.personal import hmac_key
 from town_industry.ingest.rejection_report import write_error_report
+from town_industry.ingest.suites import suite_error
 from town_industry.ingest.validation import validate_file, warm_up
 from town_industry.periods import delivery_deadline, run_month
 from town_industry.warehouse.load import HistoryErrors, load_month
@@ -45,6 +48,28 @@ class FileNotDelivered(AirflowFailException):
 
 class FileRejectedError(AirflowFailException):
     """The file has errors: nothing of it was loaded."""
+
+
+class ConfigurationError(AirflowFailException):
+    """A declaration, or what it names (its suite, its SQL), is wrong: the message names the file and the key."""
+
+
+# SQL a declaration names that does not fit the warehouse (a misspelled column or table, a syntax error):
+# the same error at every retry.
+_SQL_MISTAKES = (duckdb.BinderException, duckdb.CatalogException, duckdb.ParserException)
+
+
+def fails_at_once_on_configuration_errors(task_function):
+    """A task entry point that fails at once, without its retries, on a configuration error: retrying
+    five minutes later would meet the same declaration."""
+    @functools.wraps(task_function)  # Airflow reads the signature to pass the context: wraps keeps it
+    def checked(*args, **kwargs):
+        try:
+            return task_function(*args, **kwargs)
+        except DeclarationError as exc:
+            log.error("configuration error (not retried):\n%s", exc)
+            raise ConfigurationError(f"configuration error (not retried): {exc}") from exc
+    return checked
 
 
 def deadline_days(source_name: str) -> float:
@@ -71,10 +96,11 @@ def expected_file(source_name: str, month: str) -> str:
     return " or ".join(str(p) for p in get_source(source_name).file_candidates(settings.data_dir(), month))
 
 
+@fails_at_once_on_configuration_errors
 def file_has_arrived(source_name: str, logical_date: datetime | None = None,
                      data_interval_start: datetime | None = None, now: datetime | None = None) -> bool:
-    """Sensor check: True once the month's file is there and settled; fails the run once the deadline
-    has passed."""
+    """Sensor check: True once the month's file is there and settled; once the deadline has passed, fails
+    the run, or for an optional source ends it skipped (no file is no failure there, and sends no alert)."""
     month = run_month(logical_date, data_interval_start)
     path = find_file(source_name, month)
     if path is not None:
@@ -86,8 +112,11 @@ def file_has_arrived(source_name: str, logical_date: datetime | None = None,
     deadline = delivery_deadline(month, deadline_days(source_name))
     now = now or datetime.now(timezone.utc)
     if now >= deadline:
-        raise FileNotDelivered(f"{source_name} {month}: no file by the deadline {deadline:%Y-%m-%d %H:%M} UTC "
-                               f"(expected {expected_file(source_name, month)}){_misnamed(source_name)}")
+        missing = (f"{source_name} {month}: no file by the deadline {deadline:%Y-%m-%d %H:%M} UTC "
+                   f"(expected {expected_file(source_name, month)}){_misnamed(source_name)}")
+        if get_source(source_name).optional:
+            raise AirflowSkipException(f"{missing}; the source is optional: the month is skipped")
+        raise FileNotDelivered(missing)
     log.info("%s %s: not delivered yet; waiting until %s", source_name, month, deadline)
     return False
 
@@ -131,6 +160,7 @@ def _landing_dir(source_name: str, month: str) -> Path:
     return settings.work_dir() / "landing" / source_name / month
 
 
+@fails_at_once_on_configuration_errors
 def validate(source_name: str, month: str) -> dict:
     """Archive the month's file and validate the archived copy within the source's limits; returns the
     verdict the load task applies (paths and counts only).
@@ -139,6 +169,9 @@ def validate(source_name: str, month: str) -> dict:
     load task records the file and writes its report: no delivered file goes unrecorded.
     """
     source = get_source(source_name)
+    stale = suite_error(source)  # a declaration edited without `make suites` would validate by old rules
+    if stale:
+        raise stale
     path = find_file(source_name, month)
     if path is None:
         raise FileNotDelivered(f"{source_name} {month}: the file disappeared after it was sensed")
@@ -235,6 +268,7 @@ def _changed_since_validation(verdict: dict) -> list[Finding]:
                     {"file": path.name, "change": shown, "sha256": verdict["sha256"][:12]})]
 
 
+@fails_at_once_on_configuration_errors
 def load(verdict: dict, run_id: str | None = None) -> dict:
     """Apply a verdict in one warehouse transaction: load, record as unchanged, or record the rejection."""
     source = get_source(verdict["source"])
@@ -257,6 +291,10 @@ def load(verdict: dict, run_id: str | None = None) -> dict:
                 added = load_month(con, source, month, Path(verdict["batch"]), load_record, findings)
             except HistoryErrors as exc:
                 _reject(con, verdict, load_record, findings + exc.findings)
+            except _SQL_MISTAKES as exc:  # rolled back: the month keeps what it had
+                raise DeclarationError(source.path, [
+                    f"models / history_checks: their SQL does not run on the warehouse: "
+                    f"{type(exc).__name__}: {exc}"]) from exc
             log.info("%s %s: loaded %d rows (%d warnings, %d from history checks)", source.name, month,
                      verdict["rows"], verdict["warnings"] + len(added), len(added))
     if verdict["batch"]:

@@ -19,7 +19,7 @@ from town_industry.db import read
 from town_industry.faults import pause_point
 from town_industry.report import formatting
 from town_industry.report.data import Month, ReportData, read_report_data
-from town_industry.report.layout import LAYOUT, REPORT_DIR, Chapter, Chart, layout
+from town_industry.contracts.report_layout import LAYOUT, REPORT_DIR, Chapter, Chart, layout
 from town_industry.text import markdown_cell
 
 TEMPLATE = "half_year_report.md.j2"
