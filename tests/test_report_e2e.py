@@ -15,7 +15,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import SAMPLE, meets, seed_targets
+from conftest import SAMPLE, copy_sample, meets, month_outcomes, seed_targets
+from town_industry import settings
 from town_industry.contracts import kpis
 
 TARGETS = seed_targets()
@@ -142,3 +143,33 @@ def test_run_summary_shows_the_half_years_a_range_touches(sample_pipeline):
     assert header.split()[-1] == "2020H1" and "2019H1" not in header and "2020H2" not in header
     assert "taxable_sales " in june and "9.26亿元" in june
     assert "no complete half-year" in kpi_table(sample_pipeline.warehouse, "2021-01", "2021-03")
+
+
+def test_a_town_without_the_optional_ledgers_gets_a_draft_without_their_chapters(workspace):
+    """Only the core sources' files delivered: every month of the optional sources is skipped, not failed,
+    their KPIs are NULL, and the draft has no chapter for them (the chapters after move up)."""
+    from town_industry import periods
+    from town_industry.cli.run import run
+
+    core = kpis.catalogue().core_sources
+    optional = sorted(set(kpis.catalogue().input_sources) - set(core))
+    assert optional, "the shipped catalogue has KPIs on optional sources"
+    months = periods.half_year_months("2020H1")
+    for source in core:
+        (workspace / source).mkdir(exist_ok=True)
+        copy_sample(workspace, source, *months)
+    lines: list[str] = []
+    assert run(months[0], months[-1], echo=lines.append), "\n".join(lines)
+    for source in optional:
+        assert set(month_outcomes(lines, source).values()) == {"no file (optional source)"}, lines
+
+    values = half_year(settings.warehouse_path(), "2020H1")
+    assert values["taxable_sales"] is not None
+    assert all(values[k.code] is None for k in kpis.catalogue().kpis if set(k.sources) <= set(optional)
+               and "half_year" in k.grains)
+    markdown = (settings.reports_dir() / "2020H1" / "industrial_economy_report_2020H1.md").read_text(encoding="utf-8")
+    titles = re.findall(r"^## ([一二三四五六七八九十]+)、(.+)$", markdown, re.MULTILINE)
+    assert [t for _, t in titles] == ["工业经济运行情况", "招商引资与项目建设", "就业与创业服务", "存在的困难和问题",
+                                      "下半年工作打算"]
+    assert [n for n, _ in titles] == ["一", "二", "三", "四", "五"]
+    assert "生态环境" not in markdown and "安全生产" not in markdown
