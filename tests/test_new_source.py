@@ -27,12 +27,10 @@ from conftest import ROOT, write_csv_rows
 from town_industry import settings
 from town_industry.cli.main import main
 from town_industry.cli.scaffold import SAMPLE_MONTH, Refused, files, scaffold
+from town_industry.contracts.declaration_checks import TOP_LEVEL_KEYS  # every key the parser reads
 from town_industry.contracts.sources import parse_source
 
 NAME = "scaffold_probe_ledger"  # a name no real source will take: the test asserts this checkout never has it
-TOP_LEVEL_KEYS = ("name", "title", "description", "owner", "key", "month_column", "arrival_deadline_days",
-                  "file_extensions", "optional", "enabled", "limits", "columns", "checks", "history_checks",
-                  "models")
 
 
 def uncomment(text: str, pattern: str) -> str:
