@@ -2,6 +2,7 @@
 archived version can be taken out again, byte for byte (sealed files included)."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from conftest import SAMPLE
@@ -11,12 +12,15 @@ from town_industry.warehouse.fingerprint import ALL_SCHEMAS, fingerprint
 
 def test_rebuild_from_the_archive_gives_the_same_fingerprint(sample_pipeline, tmp_path, monkeypatch):
     for name in ("DATA_DIR", "REPORTS_DIR", "ARCHIVE_DIR", "FILE_SETTLE_SECONDS"):
-        monkeypatch.delenv(name, raising=False)  # rebuild sets them for its runs; restored afterwards
+        monkeypatch.delenv(name, raising=False)  # rebuild sets them for its runs only
     monkeypatch.setenv("WAREHOUSE", str(sample_pipeline.warehouse))
     into = tmp_path / "rebuilt" / "warehouse.duckdb"
     lines: list[str] = []
     assert rebuild(sample_pipeline.warehouse, into, echo=lines.append), "\n".join(lines)
     assert "the rebuilt warehouse equals the original" in lines[-1]
+    # and gives the process its settings back: later work does not write into the rebuild or its archive
+    assert os.environ["WAREHOUSE"] == str(sample_pipeline.warehouse)
+    assert not {"DATA_DIR", "REPORTS_DIR", "ARCHIVE_DIR", "FILE_SETTLE_SECONDS"} & set(os.environ)
     assert fingerprint(into, ALL_SCHEMAS) == fingerprint(sample_pipeline.warehouse, ALL_SCHEMAS)
     assert len(fingerprint(into, ALL_SCHEMAS)) >= 10  # star schema, staging and mart tables were compared
 

@@ -139,7 +139,9 @@ def test_switching_the_dags_on_starts_no_run_that_can_only_fail(stack):
             # In the first 20 days of a month the month before may still deliver: its run is right.
             month = run["logical_date"][:7]
             assert run["run_type"] == "scheduled" and delivery_deadline(month, 20) > now, run
-            # It would wait for a file the sample does not have and hold the DAG's one active run.
+            # It would wait for a file the sample does not have and hold the DAG's one active run. Airflow
+            # 3.3 deletes no running run: end it first.
+            stack.api("PATCH", f"dags/{dag_id}/dagRuns/{run['dag_run_id']}", {"state": "failed"})
             stack.api("DELETE", f"dags/{dag_id}/dagRuns/{run['dag_run_id']}")
         dag = stack.api("GET", f"dags/{dag_id}")
         assert dag["next_dagrun_data_interval_start"] is not None
@@ -210,7 +212,7 @@ def test_backfill_of_every_source_while_an_analyst_reads(stack, workspace, tmp_p
 
     def ingest_done():
         states = [r["state"] for d in INGEST_DAGS for r in runs(stack, d) if r["logical_date"] < "2021"]
-        return len(states) == 72 and all(s in FINISHED for s in states)
+        return len(states) == 24 * len(INGEST_DAGS) and all(s in FINISHED for s in states)
 
     wait_until("the backfills to finish", ingest_done, timeout=1500, interval=5)
     loaded = time.monotonic() - started
@@ -218,14 +220,15 @@ def test_backfill_of_every_source_while_an_analyst_reads(stack, workspace, tmp_p
     stop.touch()
     out, err = reader.communicate(timeout=60)
     opens, failures = map(int, out.split())
-    print(f"\nbackfill of 72 source-months: {loaded:.0f} s ({loaded / 24:.1f} s per month of three sources); "
+    print(f"\nbackfill of {24 * len(INGEST_DAGS)} source-months: {loaded:.0f} s ({loaded / 24:.1f} s per month of "
+          f"{len(INGEST_DAGS)} sources); "
           f"reader opened the published copy {opens} times, {failures} failures")
 
     failed = [(d, r["dag_run_id"]) for d in INGEST_DAGS + [KPI_DAG] for r in runs(stack, d)
               if r["state"] == "failed" and r["logical_date"] < "2021"]
     assert failed == []
     assert failures == 0 and opens > 50, err
-    assert published(workspace, "SELECT count(*) FROM meta.current_files")[0][0] == 72
+    assert published(workspace, "SELECT count(*) FROM meta.current_files")[0][0] == 24 * len(INGEST_DAGS)
 
 
 def test_the_kpi_dag_fired_from_the_loads_and_drafted_2020h1_once(stack):

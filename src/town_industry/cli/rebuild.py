@@ -69,6 +69,22 @@ def delivery_folder(files: list[tuple[str, str, str, str | None]]):
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@contextmanager
+def _environment(values: dict[str, str]):
+    """The runs' settings (read from the environment by the tasks), only while they run: a process that
+    rebuilds and goes on, a test for one, keeps its own warehouse and archive afterwards."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def rebuild(warehouse: Path, into: Path, ledger: Path | None = None, echo=print) -> bool:
     """Rebuild ``warehouse`` from the archive into ``into``; True when the fingerprints are equal."""
     from town_industry.cli.run import dag_bag, describe, load_dags, run_kpis
@@ -82,10 +98,10 @@ def rebuild(warehouse: Path, into: Path, ledger: Path | None = None, echo=print)
         raise SystemExit(f"{into} exists: remove it or choose another --into")
     original = fingerprint(source_ledger, ALL_SCHEMAS)
     echo(f"rebuilding {len(files)} source-months listed by {source_ledger} into {into}")
-    with delivery_folder(files) as folder:
-        os.environ.update({"DATA_DIR": str(folder), "WAREHOUSE": str(into), "FILE_SETTLE_SECONDS": "0",
-                           "REPORTS_DIR": str(into.parent / "reports"),
-                           "ARCHIVE_DIR": str(settings.archive_dir())})  # the same archive: nothing copied twice
+    with delivery_folder(files) as folder, _environment({
+            "DATA_DIR": str(folder), "WAREHOUSE": str(into), "FILE_SETTLE_SECONDS": "0",
+            "REPORTS_DIR": str(into.parent / "reports"),
+            "ARCHIVE_DIR": str(settings.archive_dir())}):  # the same archive: nothing copied twice
         bag = dag_bag()
         dags = {d.dag_id.removeprefix("ingest_"): d for d in load_dags(bag=bag)}
         ok = True
