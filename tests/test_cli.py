@@ -64,10 +64,10 @@ def test_run_works_called_directly_without_the_makefiles_environment(tmp_path):
 
 
 def test_run_output_goes_to_its_log_and_the_terminal_gets_it_back(tmp_path, capfd):
-    """What a DAG run prints (Python, a child's file descriptor, a logging handler holding the terminal's
-    stream) lands in its log; after the block the terminal is the terminal again."""
+    """What a DAG run prints (Python, a logging handler holding the terminal's stream, a logger that kept
+    the stream it first saw) lands in its log; after the block the terminal is the terminal again, and the
+    logger that kept a stream writes there, not into the closed log."""
     import logging
-    import os
     import sys
 
     from town_industry.cli.run import output_to
@@ -76,11 +76,13 @@ def test_run_output_goes_to_its_log_and_the_terminal_gets_it_back(tmp_path, capf
     logging.getLogger().addHandler(handler)
     try:
         with output_to(tmp_path / "logs" / "run.log") as log:
+            kept = sys.stdout  # as structlog keeps the stream it is configured with
             print("from print")
-            os.write(1, b"from the descriptor\n")
             logging.getLogger("town_industry.test").error("from a logger")
+            kept.write("from a kept stream\n")
         print("after")
+        kept.write("kept, after\n")
     finally:
         logging.getLogger().removeHandler(handler)
-    assert log.read_text(encoding="utf-8").splitlines() == ["from print", "from the descriptor", "from a logger"]
-    assert capfd.readouterr().out == "after\n"
+    assert log.read_text(encoding="utf-8").splitlines() == ["from print", "from a logger", "from a kept stream"]
+    assert capfd.readouterr().out == "after\nkept, after\n"

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import re
 import sys
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
@@ -72,15 +71,16 @@ def run_logs() -> Path:
 
 @contextmanager
 def output_to(path: Path):
-    """Send what this process prints while the block runs into ``path``: through the standard streams'
-    file descriptors, the ``sys.stdout``/``sys.stderr`` objects, and the logging handlers writing to them
-    (Airflow's handler keeps the stream it was configured with, which under pytest is no descriptor)."""
+    """Send what this process prints while the block runs into ``path``: through the ``sys.stdout`` and
+    ``sys.stderr`` objects and the logging handlers writing to them (Airflow's handler keeps the stream it
+    was configured with). Not through the file descriptors 1 and 2: swapping those under a process that
+    holds Airflow's SQLite metadata open corrupted that database in the test suite (disk I/O errors and
+    broken indexes after a few dozen runs), so output written straight to a descriptor stays on the terminal."""
     path.parent.mkdir(parents=True, exist_ok=True)
     terminal = {id(s) for s in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__)}
     handlers = [h for h in logging.getLogger().handlers
                 if isinstance(h, logging.StreamHandler) and id(h.stream) in terminal]
-    # line-buffered: Python's writes and those straight to the descriptors stay in the order they happened
-    with path.open("w", encoding="utf-8", buffering=1) as log, _descriptors_to(log), _streams_to(log):
+    with path.open("w", encoding="utf-8", buffering=1) as log, _streams_to(log):
         previous = [handler.setStream(log) for handler in handlers]
         try:
             yield path
@@ -116,25 +116,6 @@ def _streams_to(log):
     finally:
         for switch, target in zip(switches, previous):
             switch.target = target
-
-
-@contextmanager
-def _descriptors_to(log):
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
-    os.dup2(log.fileno(), 1)
-    os.dup2(log.fileno(), 2)
-    try:
-        yield
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        log.flush()
-        os.dup2(saved[0], 1)
-        os.dup2(saved[1], 2)
-        os.close(saved[0])
-        os.close(saved[1])
 
 
 def dag_bag():
