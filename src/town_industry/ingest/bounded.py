@@ -1,16 +1,24 @@
 """Run a file's validation in a child process, within the source's time and memory limits.
 
 A hostile or broken file (a zip bomb, a runaway export) must cost a clear rejection, not the worker:
-the child is forked from the task's process (it inherits the loaded libraries, so it starts in
-milliseconds), the parent watches its memory and the clock, and kills it at the first limit it
-crosses. The parent stays responsive to Airflow's SIGTERM, and the child dies with it.
+the parent watches the child's memory and the clock, and kills it at the first limit it crosses. The
+parent stays responsive to Airflow's SIGTERM, and the child ends with it.
+
+How the child starts depends on the process. A task process under the scheduler holds no database
+connection, so the child is forked from it and inherits the loaded libraries (it starts in milliseconds).
+A process that runs DAGs in-process (``dag.test``: ``make run``, the tests) holds connections to
+Airflow's SQLite metadata database, which the threads of the in-process execution API use while the child is forked; a
+child that inherits those connections and closes them can corrupt the database (measured: broken
+indexes and "disk I/O error" in the full test suite). There the child comes from a fork server, a clean
+process started once per process that has already loaded the validation's libraries.
 """
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
 import os
 import signal
+import sys
+import threading
 import time
 import traceback
 from typing import Callable
@@ -20,7 +28,6 @@ import psutil
 from town_industry.contracts.sources import Limits
 
 POLL_SECONDS = 0.1
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class LimitExceeded(Exception):
@@ -39,15 +46,27 @@ class ChildFailed(Exception):
         self.detail, self.trace = detail, trace
 
 
-def run_within(limits: Limits, function: Callable, *args):
-    """``function(*args)`` in a forked child; its return value (picklable), or LimitExceeded / ChildFailed."""
-    context = multiprocessing.get_context("fork")
+def run_within(limits: Limits, function: Callable, *args, method: str | None = None):
+    """``function(*args)`` in a child process; its return value (picklable), or LimitExceeded / ChildFailed.
+
+    ``method``: "fork" or "forkserver" (see above); by default the one this process needs. With a fork
+    server, ``function`` must be importable (a module-level function) and its arguments picklable.
+    """
+    context = multiprocessing.get_context(method or start_method())
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload([function.__module__, *FORK_SERVER_PRELOAD])  # once: the first call's
     receiver, sender = context.Pipe(duplex=False)
-    baseline = psutil.Process().memory_info().rss  # the child starts sharing all of it
-    child = context.Process(target=_child, args=(sender, os.getpid(), function, args), daemon=True)
+    # The child sees this process's environment as it is now (a fork server started with an older one).
+    me = psutil.Process()
+    child = context.Process(target=_child, args=(sender, (me.pid, me.create_time()), dict(os.environ), function,
+                                                args), daemon=True)
     child.start()
     sender.close()
     watched = psutil.Process(child.pid)
+    try:  # the child starts sharing all the memory of the process it was forked from
+        baseline = watched.parent().memory_info().rss
+    except (psutil.NoSuchProcess, AttributeError):  # it already ended: the loop reads why
+        baseline = 0
     deadline = time.monotonic() + limits.max_seconds
     try:
         while not receiver.poll(POLL_SECONDS):
@@ -76,11 +95,35 @@ def run_within(limits: Limits, function: Callable, *args):
     return payload
 
 
-def _child(sender, parent: int, function: Callable, args: tuple) -> None:
-    _die_with_parent(parent)
+def start_method() -> str:
+    """"forkserver" in a process with connections open to Airflow's SQLite metadata database, "fork" elsewhere
+    (importing Airflow only configures the database; a process that never used it has nothing to pass on)."""
+    airflow_settings = sys.modules.get("airflow.settings")
+    async_engine = getattr(airflow_settings, "async_engine", None)
+    for engine in (getattr(airflow_settings, "engine", None), getattr(async_engine, "sync_engine", None)):
+        if engine is not None and engine.dialect.name == "sqlite" and _has_connections(engine.pool):
+            return "forkserver"
+    return "fork"
+
+
+def _has_connections(pool) -> bool:
+    try:
+        return pool.checkedin() + pool.checkedout() > 0
+    except AttributeError:  # a pool that keeps no count (NullPool): a connection may be open in another thread
+        return True
+
+
+# What the fork server loads before it forks any child, besides the function's own module.
+FORK_SERVER_PRELOAD = ["town_industry.ingest.warm"]
+
+
+def _child(sender, parent: tuple[int, float], environment: dict, function: Callable, args: tuple) -> None:
+    _end_with(*parent)
     # Airflow's handlers belong to the task process: here SIGTERM simply ends the child.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    os.environ.clear()
+    os.environ.update(environment)
     try:
         result = ("ok", function(*args))
     except BaseException as exc:  # noqa: BLE001  the parent decides what a failure means
@@ -89,11 +132,22 @@ def _child(sender, parent: int, function: Callable, args: tuple) -> None:
     sender.close()
 
 
-def _die_with_parent(parent: int) -> None:
-    """If the task's process is killed (SIGKILL, a lost worker), the kernel kills this child too."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: the parent's finally still kills it in every other case
-        pass
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
+def _end_with(pid: int, started: float) -> None:
+    """If the task's process is killed (SIGKILL, a lost worker), this child ends within POLL_SECONDS.
+
+    A thread watches the process by pid and start time (pids are reused). The kernel's parent-death
+    signal would not do: a fork server's child has the server for its parent, and the server lives on
+    while any of its children holds its end of the server's pipe.
+    """
+    def watch():
+        while True:
+            try:
+                task = psutil.Process(pid)
+                alive = task.create_time() == started and task.status() != psutil.STATUS_ZOMBIE
+            except psutil.NoSuchProcess:
+                alive = False
+            if not alive:
+                os._exit(1)
+            time.sleep(POLL_SECONDS)
+
+    threading.Thread(target=watch, name="end-with-the-task", daemon=True).start()

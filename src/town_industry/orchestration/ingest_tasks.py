@@ -23,7 +23,7 @@ from town_industry.contracts.findings import ERROR, Finding
 from town_industry.contracts.rules import bilingual, finding
 from town_industry.contracts.sources import DeclarationError, Source, declared_sources, get_source
 from town_industry.db import connect, transaction
-from town_industry.faults import pause_point
+from town_industry.faults import crash_point, pause_point
 from town_industry.ingest.archive import Archived, archive_file, archive_key, change_since, readable_copy
 from town_industry.ingest.bounded import ChildFailed, LimitExceeded, run_within
 from town_industry.ingest.personal import hmac_key
@@ -185,7 +185,7 @@ def validate(source_name: str, month: str) -> dict:
         raise FileNotDelivered(f"{source_name} {month}: {path} disappeared after it was sensed") from None
     landing = _landing_dir(source_name, month)
     landing.mkdir(parents=True, exist_ok=True)
-    warm_up()  # libraries and the GX context loaded here once: the validating child inherits them
+    warm_up()  # libraries and the GX context loaded here once: a forked validating child inherits them
     try:
         with readable_copy(archived, seal) as readable:
             verdict = run_within(source.limits, _validate_archived, archived, readable, source, month, landing, key)
@@ -205,6 +205,7 @@ def validate(source_name: str, month: str) -> dict:
 def _validate_archived(archived: Archived, readable: Path, source: Source, month: str, landing: Path,
                        key: bytes | None) -> dict:
     """In the bounded child: validate the archived bytes, write the findings and the landing batch."""
+    crash_point("validate")
     result = validate_file(readable, source, month, sha256=archived.sha256)
     pause_point("validate")
     batch = None
