@@ -83,8 +83,7 @@ def test_a_child_killed_by_the_kernel_is_reported():
 TESTS = os.path.dirname(os.path.abspath(__file__))
 
 FORK_SERVER = textwrap.dedent(f"""
-    import json, os, sys
-    sys.path.insert(0, {TESTS!r})
+    import json, os
     from test_bounded import answer, environment_value, fail_with_an_id_number, hoard, sleep_for
     from town_industry.contracts.sources import Limits
     from town_industry.ingest.bounded import ChildFailed, LimitExceeded, run_within
@@ -109,7 +108,8 @@ FORK_SERVER = textwrap.dedent(f"""
 
 def test_a_child_from_the_fork_server_sees_the_current_environment_and_keeps_to_the_limits():
     """The start the in-process runs use (they hold Airflow's SQLite database, which no child may inherit)."""
-    done = subprocess.run([sys.executable, "-c", FORK_SERVER], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", FORK_SERVER], capture_output=True, text=True, timeout=120,
+                          cwd=TESTS)  # `python -c` imports from its working directory: test_bounded
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout.splitlines()[-1])
     assert seen["first"]["double"] == 42 and seen["first"]["pid"] != seen["parent"]
@@ -134,6 +134,21 @@ def test_a_process_holding_airflows_sqlite_database_uses_the_fork_server(tmp_pat
     assert done.stdout.split() == ["fork", "fork", "forkserver"], done.stderr[-2000:]
 
 
+def test_a_task_process_forked_from_a_celery_pool_process_may_validate():
+    """Celery's pool processes are daemonic (billiard marks multiprocessing's current process so), and the
+    task processes forked from them inherit the mark."""
+    script = textwrap.dedent(f"""
+        import multiprocessing
+        from test_bounded import answer
+        from town_industry.contracts.sources import Limits
+        from town_industry.ingest.bounded import run_within
+        multiprocessing.current_process()._config["daemon"] = True  # what billiard's pool leaves behind
+        print(run_within(Limits(), answer, 21, method="fork")["double"])
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=TESTS)
+    assert done.stdout.split() == ["42"], done.stderr[-2000:]
+
+
 def announce_and_sleep():
     print("child", os.getpid(), flush=True)
     time.sleep(60)
@@ -141,7 +156,6 @@ def announce_and_sleep():
 
 PARENT = textwrap.dedent(f"""
     import sys
-    sys.path.insert(0, {TESTS!r})
     from test_bounded import announce_and_sleep
     from town_industry.contracts.sources import Limits
     from town_industry.ingest.bounded import run_within
@@ -155,7 +169,7 @@ PARENT = textwrap.dedent(f"""
 def test_the_child_never_outlives_its_parent(signum, method):
     """SIGTERM (Airflow stopping a task) and SIGKILL (a lost worker) on the parent end the child too, and
     the fork server with it."""
-    parent = subprocess.Popen([sys.executable, "-c", PARENT, method], stdout=subprocess.PIPE, text=True)
+    parent = subprocess.Popen([sys.executable, "-c", PARENT, method], stdout=subprocess.PIPE, text=True, cwd=TESTS)
     child = int(parent.stdout.readline().split()[1])
     assert psutil.pid_exists(child)
     descendants = psutil.Process(parent.pid).children(recursive=True)

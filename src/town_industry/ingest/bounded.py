@@ -52,6 +52,7 @@ def run_within(limits: Limits, function: Callable, *args, method: str | None = N
     ``method``: "fork" or "forkserver" (see above); by default the one this process needs. With a fork
     server, ``function`` must be importable (a module-level function) and its arguments picklable.
     """
+    _may_have_children()
     context = multiprocessing.get_context(method or start_method())
     if context.get_start_method() == "forkserver":
         context.set_forkserver_preload([function.__module__, *FORK_SERVER_PRELOAD])  # once: the first call's
@@ -93,6 +94,14 @@ def run_within(limits: Limits, function: Callable, *args, method: str | None = N
     if status == "error":
         raise ChildFailed(*payload)
     return payload
+
+
+def _may_have_children() -> None:
+    """A Celery worker's pool processes are daemonic, and a task process forked from one inherits the flag,
+    with which multiprocessing refuses to start a child ("daemonic processes are not allowed to have
+    children"). The flag belongs to the pool process; the task's process is not a pool worker, and its
+    child never outlives it (_end_with)."""
+    multiprocessing.current_process()._config.pop("daemon", None)
 
 
 def start_method() -> str:
