@@ -23,7 +23,7 @@ export PYTHONWARNINGS ?= ignore
 # The one command line (src/town_industry/cli/main.py), installed into the virtualenv by `make install`.
 CLI := $(BIN)/town-industry
 
-.PHONY: demo run rebuild report summary test test-fast test-e2e sql install fonts airflow-home airflow airflow-stop backfill airflow-cli suites docs new-source sample-data bench lock clean
+.PHONY: demo run rebuild report summary test test-fast test-e2e sql install fonts airflow-home airflow airflow-stop backfill airflow-cli compose compose-env suites docs new-source sample-data bench lock clean
 
 # The demo pseudonymises the sample ID numbers with a fixed, public key. Real runs need a secret key:
 # the Airflow variable person_id_hmac_key or the environment variable PERSON_ID_HMAC_KEY.
@@ -89,8 +89,9 @@ $(AIRFLOW_HOME)/.ready: $(VENV)/.installed
 	touch $@
 
 # A local Airflow stack fit for the real scheduler, in .airflow/server (the SQLite home above stays for
-# make run / make test): PostgreSQL metadata DB, LocalExecutor, api-server, scheduler, dag-processor and
-# triggerer. Runs in the foreground and prints the UI address and the admin password; Ctrl-C or
+# make run / make test): docker-compose.yml's topology on one machine (src/town_industry/deploy/topology.py):
+# PostgreSQL metadata DB, Redis, CeleryExecutor, api-server, scheduler, dag-processor, triggerer and two
+# Celery workers (queue default: validation; queue warehouse: the one writer of DuckDB). Runs in the foreground and prints the UI address and the admin password; Ctrl-C or
 # `make airflow-stop` (from another terminal) stops everything. On the sample data the demo key is used
 # unless PERSON_ID_HMAC_KEY is set; other data needs the key (or the Airflow variable person_id_hmac_key).
 PORT ?= 8080
@@ -111,6 +112,12 @@ airflow-stop: install
 
 backfill: install      ## on the running make airflow stack: switch the DAGs on, backfill FROM..TO of every source (or SOURCES=)
 	$(CLI) airflow backfill --from $(FROM) --to $(TO) --sources "$(SOURCES)"
+
+compose: install        ## regenerate docker-compose.yml from src/town_industry/deploy/topology.py
+	$(CLI) compose
+
+compose-env: install    ## write .env (git-ignored) with a random value for every secret of docker-compose.yml
+	$(CLI) compose-env
 
 ARGS ?= dags list
 airflow-cli: install   ## the airflow command line against the running make airflow stack: make airflow-cli ARGS="dags list"

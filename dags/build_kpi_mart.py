@@ -22,7 +22,7 @@ from town_industry import settings
 from town_industry.contracts.kpis import catalogue
 from town_industry.orchestration import alerts, kpi_tasks
 from town_industry.contracts.report_layout import layout
-from town_industry.settings import WRITER_POOL
+from town_industry.settings import WRITER_POOL, WRITER_QUEUE
 
 # The draft's declared chapters and charts, checked against the KPI catalogue: a mistake in either stops
 # this DAG here, at parse, with the file and the key (the ingestion DAGs are not affected).
@@ -51,11 +51,12 @@ with DAG(
         timeout=timedelta(days=1),
     )
 
-    @task(pool=WRITER_POOL, outlets=[Asset("kpi_mart")])
+    @task(pool=WRITER_POOL, queue=WRITER_QUEUE, outlets=[Asset("kpi_mart")])
     def build_kpis(run_id=None) -> dict:
         return kpi_tasks.build_kpis(run_id)
 
-    @task(retries=0)  # a draft that failed (say, no CJK font) will not improve by retrying
+    @task(retries=0, queue=WRITER_QUEUE)  # a failed draft (say, no CJK font) will not improve by retrying;
+    # it reads the published warehouse and writes the reports, which only the warehouse worker mounts
     def draft_reports(built: dict) -> list[str]:
         return kpi_tasks.draft_reports(built)
 

@@ -28,7 +28,7 @@ from town_industry.contracts.sources import DeclarationWarning, declaration_erro
 from town_industry.orchestration import alerts, ingest_tasks as tasks
 from town_industry.orchestration.timetable import DataMonthTimetable
 from town_industry.periods import run_month
-from town_industry.settings import WRITER_POOL
+from town_industry.settings import WRITER_POOL, WRITER_QUEUE
 
 for error in declaration_errors():
     logging.getLogger(__name__).error("declaration left out, its source has no DAG:\n%s", error)
@@ -65,7 +65,7 @@ for source in declared_sources():
         def validate_file(source_name: str, logical_date=None, data_interval_start=None) -> dict:
             return tasks.validate(source_name, run_month(logical_date, data_interval_start))
 
-        @task(pool=WRITER_POOL, outlets=[Asset(f"warehouse_{source.name}")])
+        @task(pool=WRITER_POOL, queue=WRITER_QUEUE, outlets=[Asset(f"warehouse_{source.name}")])
         def load_month(verdict: dict, run_id=None) -> dict:
             return tasks.load(verdict, run_id)
 

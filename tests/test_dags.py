@@ -3,7 +3,7 @@ declaration drops only its own DAG and is shown where Airflow shows a DAG file's
 import shutil
 
 from town_industry import settings
-from town_industry.settings import WRITER_POOL
+from town_industry.settings import WRITER_POOL, WRITER_QUEUE
 from town_industry.contracts.sources import declared_sources
 
 
@@ -22,6 +22,8 @@ def test_every_dag_has_tags_owner_retries_and_docs(ingest_dags):
 def test_only_the_load_task_writes_and_it_uses_the_writer_pool(ingest_dags):
     for dag in ingest_dags:
         assert [t.task_id for t in dag.tasks if t.pool == WRITER_POOL] == ["load_month"]
+        # the one Celery worker that mounts the warehouse serves this queue (deploy/topology.py)
+        assert [t.task_id for t in dag.tasks if t.queue == WRITER_QUEUE] == ["load_month"]
         assert dag.get_task("validate_file").retries == 0  # a rejected file does not improve by retrying
         assert [t.task_id for t in dag.topological_sort()] == ["wait_for_file", "validate_file", "load_month"]
         # the sensor guards validation, not only the load: nothing reads a file before it has arrived

@@ -22,6 +22,9 @@ MIN_POKE_INTERVAL = 15.0
 
 # The one-slot Airflow pool every task that writes DuckDB runs in.
 WRITER_POOL = "duckdb_writer"
+# The Celery queue of the tasks that open the warehouse (load, KPI build, draft): one worker serves it,
+# the one that mounts the warehouse (docker-compose.yml). Other tasks go to Airflow's default queue.
+WRITER_QUEUE = "warehouse"
 
 
 # Where Airflow finds the project when a run parses the DAGs in this process (town-industry run, the
@@ -96,8 +99,12 @@ def language() -> str:
 
 
 def work_dir() -> Path:
-    """Beside the warehouse: landed (validated) batches and rejection reports."""
-    return warehouse_path().parent
+    """Landed (validated) batches, rejection reports and alerts: ``WORK_DIR``, else beside the warehouse.
+
+    Validating workers write here and never open the warehouse, so a deployment with several workers
+    shares this folder with all of them and the warehouse only with the one that writes it
+    (docker-compose.yml)."""
+    return Path(os.environ.get("WORK_DIR", warehouse_path().parent)).resolve()
 
 
 def archive_dir() -> Path:

@@ -168,6 +168,30 @@ def cmd_new_source(args) -> int:
     return 0
 
 
+def cmd_compose(args) -> int:
+    from town_industry.deploy import compose
+
+    if args.check:
+        if compose.compose_is_current():
+            print("docker-compose.yml is what deploy/topology.py renders.")
+            return 0
+        print("docker-compose.yml differs from what deploy/topology.py renders: run `make compose`.", file=sys.stderr)
+        return 1
+    print(f"wrote {compose.write_compose().relative_to(settings.PROJECT_ROOT)}")
+    return 0
+
+
+def cmd_compose_env(args) -> int:
+    from town_industry.deploy import compose
+
+    try:
+        path = compose.write_env(args.path)
+    except FileExistsError as exc:
+        raise SystemExit(f"compose-env: {exc}") from None
+    print(f"wrote {path} (mode 600): a random value for every secret. Keep it out of git; back it up.")
+    return 0
+
+
 def cmd_airflow(args) -> int:
     from town_industry.deploy import local_airflow as la
 
@@ -246,11 +270,19 @@ def parser() -> argparse.ArgumentParser:
                          "a test and the GX suite; refuses an unfit name or an existing source.")
     new_source.add_argument("name", help="the source's name, lower_snake_case (DAG ingest_NAME, staging.NAME)")
 
+    compose = command("compose", cmd_compose, "Render docker-compose.yml from src/town_industry/deploy/topology.py; "
+                      "with --check, exit status 1 if the committed file differs.")
+    compose.add_argument("--check", action="store_true", help="compare only, write nothing")
+    compose_env = command("compose-env", cmd_compose_env, "Write the .env docker-compose.yml reads: a random value "
+                          "for every secret. Refuses to overwrite an existing .env.")
+    compose_env.add_argument("--path", type=Path, default=settings.PROJECT_ROOT / ".env", help="default: .env")
+
     from town_industry.deploy.local_airflow import DEFAULT_HOME
 
     airflow = commands.add_parser("airflow", help="The local Airflow stack (make airflow): start, stop, backfill, cli.",
-                                  description="The local Airflow stack: PostgreSQL metadata database, scheduler "
-                                              "(LocalExecutor), api-server, dag-processor and triggerer.")
+                                  description="The local Airflow stack: PostgreSQL metadata database, Redis, scheduler "
+                                              "(CeleryExecutor), api-server, dag-processor, triggerer and two "
+                                              "Celery workers (docker-compose.yml's topology on one machine).")
     airflow.set_defaults(handler=cmd_airflow)
     actions = airflow.add_subparsers(dest="action", required=True, metavar="ACTION")
 

@@ -1,18 +1,22 @@
 """A local Airflow stack fit for the real scheduler: ``make airflow`` / ``make airflow-stop``.
 
 ``make run`` and the tests drive DAGs with ``dag.test()`` on SQLite (``.airflow/``). That never exercises
-what production does: a scheduler deciding what runs, LocalExecutor workers talking to the API server's
-execution API, asset-triggered DAGs, backfills, pools. This module starts that, on one machine:
+what production does: a scheduler deciding what runs, Celery workers talking to the API server's
+execution API, asset-triggered DAGs, backfills, pools, queues. This module starts that on one machine,
+as the topology docker-compose.yml declares (deploy/topology.py: the same processes and settings):
 
     PostgreSQL (a private cluster, 127.0.0.1:<pg_port>)  <- metadata DB (SQLite cannot serve parallel workers)
+    Redis (127.0.0.1:<redis_port>, a password)            <- Celery broker
     airflow api-server --host 127.0.0.1 --port <port>     <- UI, /api/v2, /execution/ for the task workers
-    airflow scheduler                                      <- LocalExecutor, parallelism 4
+    airflow scheduler                                      <- CeleryExecutor
     airflow dag-processor                                  <- parses dags/
     airflow triggerer
+    airflow celery worker --queues default                 <- waits for files, validates them
+    airflow celery worker --queues warehouse -c 1          <- the one writer of the DuckDB warehouse
 
 Everything lives in one home (default ``.airflow/server``): airflow.cfg (written by Airflow itself and
 never edited: the configuration is the environment built by :meth:`LocalAirflow.environment`), the
-PostgreSQL cluster, the generated secrets (mode 600), one log per process in ``logs/`` and ``stack.json``
+PostgreSQL cluster, Redis's folder, the generated secrets (mode 600), one log per process in ``logs/`` and ``stack.json``
 (what runs, so that ``stop`` works from another process).
 
     town-industry airflow start [--port 8080] [--pg-port 5433] [--home DIR]     (make airflow)
@@ -26,7 +30,6 @@ From Python (an end-to-end test)::
 """
 from __future__ import annotations
 
-import base64
 import glob
 import hashlib
 import json
@@ -45,11 +48,17 @@ from pathlib import Path
 
 import psutil
 
+from town_industry.deploy import topology
+from town_industry.deploy.broker import Redis
+from town_industry.deploy.packages import apt_install
 from town_industry.settings import PROJECT_ROOT, WRITER_POOL
 
 DEFAULT_HOME = PROJECT_ROOT / ".airflow" / "server"
 AIRFLOW_BIN = Path(sys.prefix) / "bin" / "airflow"  # the virtualenv this module runs in
-COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
+COMPONENTS = tuple(topology.COMPONENTS)
+# make airflow's homes from before the stack ran Celery named their secrets so.
+OLD_SECRET_NAMES = {"postgres_password": "POSTGRES_PASSWORD", "jwt_secret": "AIRFLOW_JWT_SECRET",
+                    "api_secret_key": "AIRFLOW_API_SECRET_KEY", "fernet_key": "AIRFLOW_FERNET_KEY"}
 HEALTH_COMPONENTS = ("metadatabase", "scheduler", "dag_processor", "triggerer")
 # The pipeline's tasks read DATA_DIR, WAREHOUSE, REPORTS_DIR and PERSON_ID_HMAC_KEY: they reach the task
 # processes with the caller's environment, which every process of the stack inherits. The paths among
@@ -205,14 +214,8 @@ def _pg_bindir() -> Path:
 
 
 def _install_postgres() -> None:
-    apt = ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]
-    if not _is_root():
-        apt = ["sudo", *apt]
-    install = [*apt, "install", "-y", "--no-install-recommends", "postgresql"]
-    _say("PostgreSQL is missing: " + " ".join(install))
-    if subprocess.run(install).returncode != 0:  # a stale package list: refresh once, like `make fonts`
-        subprocess.run([*apt, "update"], check=True)
-        subprocess.run(install, check=True)
+    if not apt_install("postgresql"):
+        raise StackError("PostgreSQL is not installed and apt-get could not install it")
 
 
 def _as_pg_owner(cmd: list[str]) -> list[str]:
@@ -339,9 +342,10 @@ class LocalAirflow:
     """The stack in ``home``: ``start()``, ``stop()``, and helpers for tests (``token``, ``api``, ``cli``)."""
 
     def __init__(self, home: Path = DEFAULT_HOME, port: int = 8080, pg_port: int = 5433,
-                 env: dict[str, str] | None = None):
+                 env: dict[str, str] | None = None, redis_port: int | None = None):
         self.home = Path(home).resolve()
         self.port, self.pg_port = port, pg_port
+        self.redis_port = redis_port  # a free port chosen at start() unless given
         self.extra_env = dict(env or {})
         self.base_url = f"http://127.0.0.1:{port}"
         self.username = USERNAME
@@ -350,7 +354,8 @@ class LocalAirflow:
         self.secrets_file = self.home / "secrets.json"
         self.passwords_file = self.home / "simple_auth_manager_passwords.json.generated"
         self._procs: dict[str, subprocess.Popen] = {}
-        self._log_ports: tuple[int, int] | None = None
+        self._broker: subprocess.Popen | None = None
+        self._log_ports: dict[str, int] | None = None
         self._token: str | None = None
         self.startup_seconds: float | None = None
 
@@ -366,16 +371,18 @@ class LocalAirflow:
 
     def _secrets(self) -> dict[str, str]:
         """Generated once and kept (mode 600): the same JWT secret for every process across restarts,
-        the PostgreSQL password the cluster already has, the Fernet key Variables are encrypted with."""
-        if self.secrets_file.exists():
-            return json.loads(self.secrets_file.read_text())
+        the PostgreSQL password the cluster already has, the Fernet key Variables are encrypted with.
+        The names are those of docker-compose.yml's .env (topology.SECRETS); the admin's password is
+        kept in the passwords file, and the ID-number key comes from the caller (PERSON_ID_HMAC_KEY)."""
+        values = json.loads(self.secrets_file.read_text()) if self.secrets_file.exists() else {}
+        renamed = {new: values.pop(old) for old, new in OLD_SECRET_NAMES.items() if old in values}
+        wanted = [n for n in topology.SECRETS if n not in ("AIRFLOW_ADMIN_PASSWORD", "PERSON_ID_HMAC_KEY")]
+        if not renamed and all(n in values for n in wanted):
+            return values
+        values = {**renamed, **values}
+        for name in wanted:
+            values.setdefault(name, topology.new_secret(name))
         self.home.mkdir(parents=True, exist_ok=True)
-        values = {
-            "postgres_password": secrets.token_urlsafe(24),
-            "jwt_secret": secrets.token_urlsafe(48),
-            "api_secret_key": secrets.token_urlsafe(48),
-            "fernet_key": base64.urlsafe_b64encode(os.urandom(32)).decode(),
-        }
         _write_private(self.secrets_file, json.dumps(values, indent=2) + "\n")
         return values
 
@@ -394,6 +401,14 @@ class LocalAirflow:
     def _postgres(self) -> Postgres:
         return Postgres(self._pg_root(), self.pg_port)
 
+    def _redis_port(self) -> int:
+        if self.redis_port is None:
+            self.redis_port = (self._read_state() or {}).get("redis_port") or _free_port()
+        return self.redis_port
+
+    def _redis(self) -> Redis:
+        return Redis(self.home / "redis", self._redis_port(), self._secrets()["REDIS_PASSWORD"])
+
     def _pg_root(self) -> Path:
         inside = self.home / "postgres"
         if len(str(inside / "run" / f".s.PGSQL.{self.pg_port}")) <= UNIX_SOCKET_PATH_MAX:
@@ -405,53 +420,29 @@ class LocalAirflow:
 
     def environment(self) -> dict[str, str]:
         """The whole configuration, given to every Airflow process of the stack (and to cli())."""
-        s = self._secrets()
-        pg_url = f"airflow:{s['postgres_password']}@127.0.0.1:{self.pg_port}/airflow"
+        values = self._secrets()
+        place = topology.Place(postgres=f"127.0.0.1:{self.pg_port}", redis=f"127.0.0.1:{self._redis_port()}",
+                               api_url=self.base_url, project=str(PROJECT_ROOT),
+                               passwords_file=str(self.passwords_file), secret=values.__getitem__)
         # The caller's AIRFLOW_* settings (the Makefile exports the SQLite home's) are not this stack's.
         env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__") and k != "AIRFLOW_HOME"}
+        env.update(topology.airflow_settings(place))
         env.update({
             "AIRFLOW_HOME": str(self.home),
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"postgresql+psycopg2://{pg_url}",
-            # The api-server also opens async sessions; without this Airflow derives the same (asyncpg).
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": f"postgresql+asyncpg://{pg_url}",
-            # LocalExecutor: real parallel task processes; parallelism >= 2 so a sensor waiting for a
-            # file does not block the other sources' loads.
-            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-            "AIRFLOW__CORE__PARALLELISM": "4",
-            # Workers come from a forkserver that has imported the heavy libraries once (see
-            # town_industry.orchestration.worker_preload): a task process then starts without importing them.
-            "AIRFLOW__SCHEDULER__MP_START_METHOD": "forkserver",
-            "AIRFLOW__CORE__MP_FORKSERVER_PRELOAD": "town_industry.orchestration.worker_preload",
-            "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
-            "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__FERNET_KEY": s["fernet_key"],
-            # Task workers report to the execution API of *this* api-server (default: localhost:8080).
-            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.base_url}/execution/",
-            "AIRFLOW__CORE__AUTH_MANAGER":
-                "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USERNAME}:admin",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self.passwords_file),
             "AIRFLOW__API__HOST": "127.0.0.1",
             "AIRFLOW__API__PORT": str(self.port),
-            # Must be the same in every process: the scheduler signs the workers' tokens, the
-            # api-server checks them; the log servers check the api-server's requests with secret_key.
-            "AIRFLOW__API_AUTH__JWT_SECRET": s["jwt_secret"],
-            "AIRFLOW__API__SECRET_KEY": s["api_secret_key"],
-            # A new DAG file shows within ~10 s, an edited one within ~20 s (defaults: 300 s and 30 s).
-            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "10",
-            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "20",
-            "GX_ANALYTICS_ENABLED": "false",
             "PATH": os.pathsep.join([str(AIRFLOW_BIN.parent), os.environ.get("PATH", "")]),
             MARKER: str(self.home),
         })
         if self._log_ports:
-            # The scheduler and triggerer serve running tasks' logs to the UI; free ports, not the fixed
-            # 8793/8794, so that two stacks (or a stack and a test) never collide. These log servers
-            # listen on every interface (Airflow has no host setting for them), but answer only requests
-            # signed with [api] secret_key.
-            env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] = str(self._log_ports[0])
-            env["AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT"] = str(self._log_ports[1])
+            # The workers and the triggerer serve running tasks' logs to the UI, the scheduler its health:
+            # free ports, not the fixed 8793/8794/8974, so that two stacks (or a stack and a test) never
+            # collide. The log servers listen on every interface (Airflow has no host setting for them),
+            # but answer only requests signed with [api] secret_key. Each worker has a port of its own
+            # (_component_env).
+            env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] = str(self._log_ports["worker"])
+            env["AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT"] = str(self._log_ports["triggerer"])
+            env["AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT"] = str(self._log_ports["scheduler"])
         env.update(self.extra_env)
         for name in PATH_SETTINGS:
             if env.get(name):
@@ -506,8 +497,9 @@ class LocalAirflow:
             raise StackError(f"port {self.port} is in use: choose another (make airflow PORT=...)")
         try:
             self._start_postgres()
+            self._start_redis()
             self._prepare_airflow_db()
-            self._log_ports = (_free_port(), _free_port())
+            self._log_ports = {name: _free_port() for name in (*topology.WORKERS, "triggerer", "scheduler")}
             launched = datetime.now(timezone.utc)
             self._start_components()
             self._wait_healthy(started + timeout, launched)
@@ -530,7 +522,19 @@ class LocalAirflow:
         self._write_state(home=str(self.home), port=self.port, pg_port=self.pg_port,
                           postgres={"root": str(pg.root), "bindir": str(pg.bindir)}, processes={})
         pg.start(log)
-        pg.ensure_database("airflow", self._secrets()["postgres_password"], "airflow")
+        pg.ensure_database("airflow", self._secrets()["POSTGRES_PASSWORD"], "airflow")
+
+    def _start_redis(self) -> None:
+        if not _port_free(self._redis_port()):
+            raise StackError(f"port {self._redis_port()} is in use: choose another Redis port")
+        log = self.logs / "redis.log"
+        _rotate(log)
+        redis = self._redis()
+        # Not marked as the stack's: stop() ends it after Airflow, whose workers still talk to it.
+        self._broker = redis.start(log, env={k: v for k, v in os.environ.items() if k != MARKER})
+        self._write_state(redis_port=redis.port, redis={
+            "pid": self._broker.pid, "create_time": psutil.Process(self._broker.pid).create_time()})
+        redis.wait_ready(self._broker)
 
     def _prepare_airflow_db(self) -> None:
         self._ensure_admin_password()
@@ -550,7 +554,12 @@ class LocalAirflow:
     def _component_command(self, name: str) -> list[str]:
         if name == "api-server":  # loopback only: the UI and the execution API are for this machine
             return [str(AIRFLOW_BIN), "api-server", "--host", "127.0.0.1", "--port", str(self.port)]
-        return [str(AIRFLOW_BIN), name]
+        return [str(AIRFLOW_BIN), *topology.COMPONENTS[name]]
+
+    def _component_env(self, name: str, env: dict[str, str]) -> dict[str, str]:
+        if name in topology.WORKERS:  # two workers on one machine: a log server port each
+            return {**env, "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(self._log_ports[name])}
+        return env
 
     def _start_components(self) -> None:
         env = self.environment()
@@ -562,13 +571,16 @@ class LocalAirflow:
                 # the foreground process, which stops things in order (Airflow first, then PostgreSQL),
                 # and stop() can SIGKILL a component with every child it spawned in one killpg.
                 self._procs[name] = subprocess.Popen(
-                    self._component_command(name), env=env, cwd=self.home, stdin=subprocess.DEVNULL,
+                    self._component_command(name), env=self._component_env(name, env), cwd=self.home, stdin=subprocess.DEVNULL,
                     stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         self._write_state(processes={
             name: {"pid": p.pid, "create_time": psutil.Process(p.pid).create_time()}
             for name, p in self._procs.items()})
 
     def _dead_component(self) -> str | None:
+        if self._broker is not None and self._broker.poll() is not None:
+            return (f"redis-server exited with code {self._broker.returncode}; "
+                    f"end of {self.logs / 'redis.log'}:\n{_tail(self.logs / 'redis.log')}")
         exited = {name: proc.poll() for name, proc in self._procs.items()}  # poll() all: reaps them
         for name, proc in self._procs.items():
             if exited[name] is not None:
@@ -612,6 +624,7 @@ class LocalAirflow:
         self._stop_airflow(leaders, quiet)
         for proc in self._procs.values():  # reap our own children: no zombies left in a test process
             proc.poll()
+        self._stop_redis(state, quiet)
         pg_root = Path(state["postgres"]["root"]) if state and "postgres" in state else self._pg_root()
         pg = Postgres(pg_root, self.pg_port,
                       Path(state["postgres"]["bindir"]) if state and "postgres" in state else None)
@@ -622,6 +635,20 @@ class LocalAirflow:
         self.state_file.unlink(missing_ok=True)
         self._procs.clear()
         self._token = None
+
+    def _stop_redis(self, state: dict | None, quiet: bool) -> None:
+        broker = self._recorded_process(state["redis"]) if state and "redis" in state else None
+        if broker is None:
+            return
+        if not quiet:
+            _say("Stopping Redis...")
+        _send(broker, signal.SIGTERM)
+        if _wait_gone([broker], STOP_GRACE_SECONDS):
+            _send(broker, signal.SIGKILL)
+            _wait_gone([broker], 5)
+        if self._broker is not None:
+            self._broker.poll()  # reap it when it is our own child
+            self._broker = None
 
     def _stop_airflow(self, leaders: dict[str, psutil.Process], quiet: bool) -> None:
         procs = self._stack_processes(list(leaders.values()))
@@ -792,8 +819,10 @@ def _banner(stack: LocalAirflow) -> str:
         f"  password:   {stack.password}   (kept in {stack.passwords_file})\n"
         f"  token:      curl -X POST {stack.base_url}/auth/token -H 'Content-Type: application/json' "
         f"-d '{{\"username\": \"{stack.username}\", \"password\": \"...\"}}'\n"
-        f"  logs:       {stack.logs}/{{{','.join(COMPONENTS)},postgres,migrate}}.log\n"
+        f"  logs:       {stack.logs}/{{{','.join(COMPONENTS)},postgres,redis,migrate}}.log\n"
         f"  metadata:   PostgreSQL on 127.0.0.1:{stack.pg_port} (database airflow)\n"
+        f"  workers:    Celery, broker Redis on 127.0.0.1:{stack.redis_port}; queue default (validation) and "
+        f"queue warehouse (the one writer)\n"
         f"  DAGs start paused: unpause them in the UI, or trigger a backfill.\n"
         f"make airflow-stop or Ctrl-C stops everything.\n"
     )
@@ -837,7 +866,8 @@ def start_foreground(stack: LocalAirflow, timeout: float) -> int:
 def running_stack(home: Path, port: int, pg_port: int) -> LocalAirflow:
     """The stack started in ``home`` (its ports are in its state file; the arguments only without one)."""
     state = LocalAirflow(home)._read_state() or {}
-    return LocalAirflow(home, state.get("port", port), state.get("pg_port", pg_port))
+    return LocalAirflow(home, state.get("port", port), state.get("pg_port", pg_port),
+                        redis_port=state.get("redis_port"))
 
 
 def backfill(stack: LocalAirflow, first: str, last: str, sources: list[str]) -> int:

@@ -1,7 +1,7 @@
-"""Imported once by the scheduler's forkserver (``make airflow``; ``[core] mp_forkserver_preload``).
+"""Imported once by each Celery worker before it forks its pool (orchestration/celery_config.py).
 
-LocalExecutor workers are forked from that server, and each task process from its worker, so every task
-starts with Airflow's task runner, Great Expectations, pandas and DuckDB already imported. Without it each
+Each task process is forked from a pool process of its worker, so every task starts with Airflow's task
+runner, Great Expectations, pandas and DuckDB already imported. Without it each
 validate_file task imported them anew: about 2.5 s of CPU a task, half of a backfill's time on 2 cores.
 """
 import logging

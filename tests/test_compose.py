@@ -1,0 +1,93 @@
+"""docker-compose.yml: rendered from deploy/topology.py, parsed by Debian's docker-compose (no engine runs
+here: `config` only reads the file), no secret with a default, the warehouse mounted by one worker."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from town_industry.deploy import compose, topology
+from town_industry.deploy.local_airflow import LocalAirflow
+from town_industry.deploy.packages import apt_install
+from town_industry.settings import PROJECT_ROOT
+
+
+@pytest.fixture(scope="module")
+def docker_compose() -> str:
+    found = shutil.which("docker-compose") or (apt_install("docker-compose") and shutil.which("docker-compose"))
+    assert found, "Debian's docker-compose could not be installed"
+    return found
+
+
+def config(docker_compose: str, env_file) -> subprocess.CompletedProcess:
+    return subprocess.run([docker_compose, "--project-directory", str(PROJECT_ROOT), "-f",
+                           str(compose.COMPOSE_FILE), "--env-file", str(env_file), "config"],
+                          capture_output=True, text=True, timeout=120, cwd=PROJECT_ROOT)
+
+
+def test_the_committed_file_is_what_the_topology_renders():
+    assert compose.compose_is_current(), "docker-compose.yml is stale: run `make compose`"
+
+
+def test_docker_compose_parses_it_with_the_secrets_of_a_new_env(docker_compose, tmp_path):
+    env_file = compose.write_env(tmp_path / ".env")
+    assert env_file.stat().st_mode & 0o077 == 0, ".env is readable by others"
+    values = dict(line.split("=", 1) for line in env_file.read_text().splitlines() if line and line[0] != "#")
+    assert set(topology.SECRETS) <= set(values) and len({values[n] for n in topology.SECRETS}) == len(topology.SECRETS)
+
+    done = config(docker_compose, env_file)
+    assert done.returncode == 0, done.stderr
+    parsed = yaml.safe_load(done.stdout)
+    services = parsed["services"]
+    airflow = [name for name in services if name.startswith("airflow-") and name != "airflow-init"]
+    assert sorted(airflow) == sorted(f"airflow-{n.replace('api-server', 'apiserver')}" for n in topology.COMPONENTS)
+
+    # every Airflow service gets the topology's settings, the secrets filled in from .env
+    place = compose.PLACE.__class__(**{**compose.PLACE.__dict__, "secret": values.__getitem__})
+    for name in airflow:
+        environment = services[name]["environment"]
+        assert {k: environment[k] for k in topology.airflow_settings(place)} == topology.airflow_settings(place), name
+        assert services[name]["depends_on"]["airflow-init"]["condition"] == "service_completed_successfully"
+        assert services[name]["healthcheck"]["test"], name
+    # the warehouse and the reports: the warehouse worker's volumes, nobody else's
+    mounting = {name for name, s in services.items() for v in s.get("volumes", [])
+                if (v["source"] if isinstance(v, dict) else v.split(":")[0]) in ("warehouse", "reports")}
+    assert mounting == {"airflow-warehouse-worker"}
+    assert services["airflow-warehouse-worker"]["command"][:2] == ["celery", "worker"]
+    assert topology.WRITER_QUEUE in services["airflow-warehouse-worker"]["command"]
+    assert services["airflow-warehouse-worker"]["container_name"]  # a fixed name: `--scale` refuses it
+    assert services["postgres"]["healthcheck"] and services["redis"]["healthcheck"]
+
+
+def test_without_an_env_no_service_starts_on_a_default_secret(docker_compose, tmp_path):
+    empty = tmp_path / "empty.env"
+    empty.write_text("")
+    done = config(docker_compose, empty)
+    assert done.returncode != 0
+    assert "make compose-env" in done.stderr
+    text = compose.COMPOSE_FILE.read_text()
+    for name in topology.SECRETS:
+        assert f"${{{name}:?" in text or name in ("PERSON_ID_HMAC_KEY", "AIRFLOW_ADMIN_PASSWORD"), name
+    assert "airflow:airflow@" not in text and "airflow_jwt_secret" not in text
+
+
+def test_make_compose_env_never_overwrites_secrets_in_use(tmp_path):
+    path = compose.write_env(tmp_path / ".env")
+    before = path.read_text()
+    with pytest.raises(FileExistsError, match="Rotating the secrets"):
+        compose.write_env(path)
+    assert path.read_text() == before
+
+
+def test_the_stack_on_one_machine_runs_with_the_same_settings(tmp_path):
+    stack = LocalAirflow(tmp_path / "home", port=18080, pg_port=15433, redis_port=16379)
+    env = stack.environment()
+    secrets = stack._secrets()
+    place = topology.Place(postgres="127.0.0.1:15433", redis="127.0.0.1:16379", api_url="http://127.0.0.1:18080",
+                           project=str(PROJECT_ROOT), passwords_file=str(stack.passwords_file),
+                           secret=secrets.__getitem__)
+    shared = topology.airflow_settings(place)
+    assert {k: env[k] for k in shared} == shared
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
