@@ -47,20 +47,8 @@ report: install       ## (re)draft one half-year from the KPI mart into reports/
 summary: install      ## what the warehouse holds (tables, files by source and status, warnings)
 	$(CLI) summary --warehouse $(WAREHOUSE)
 
-# The end-to-end set (the make airflow stack, mostly waiting on its scheduler) runs beside the rest, in a
-# pytest session of its own with its own copy of the SQLite Airflow home: the suite takes the time of the
-# longer of the two, not their sum. Its output follows the rest's; either failing fails make test.
-E2E_HOME := $(AIRFLOW_HOME)/e2e
 test: airflow-home     ## everything: unit tests, the DAG runs (dag.test), the make airflow stack end to end
-	@rm -rf $(E2E_HOME) && mkdir -p $(E2E_HOME) && cp $(AIRFLOW_HOME)/airflow.db $(AIRFLOW_HOME)/airflow.cfg $(E2E_HOME)/
-	@e2e_tmp=$$(mktemp -d); \
-	AIRFLOW_HOME=$(E2E_HOME) AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=sqlite:///$(E2E_HOME)/airflow.db \
-		$(BIN)/python -m pytest -m e2e --basetemp=$$e2e_tmp/basetemp > $$e2e_tmp/e2e.log 2>&1 & e2e=$$!; \
-	echo "make test: the end-to-end set runs beside the rest (pid $$e2e); its output follows."; \
-	$(BIN)/python -m pytest -m "not e2e"; rest=$$?; \
-	wait $$e2e; e2e_rc=$$?; \
-	echo "---- the end-to-end set (pytest -m e2e), run beside the rest ----"; cat $$e2e_tmp/e2e.log; \
-	rm -rf $$e2e_tmp; test $$rest -eq 0 -a $$e2e_rc -eq 0
+	$(BIN)/python -m pytest
 
 test-fast: airflow-home ## the unit tests only (no DAG runs, no scheduler): seconds, for the edit-test loop
 	$(BIN)/python -m pytest -m "not integration and not e2e"
