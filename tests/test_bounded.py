@@ -82,7 +82,7 @@ def test_a_child_killed_by_the_kernel_is_reported():
 
 TESTS = os.path.dirname(os.path.abspath(__file__))
 
-FORK_SERVER = textwrap.dedent(f"""
+FORK_SERVER = textwrap.dedent("""
     import json, os
     from test_bounded import answer, environment_value, fail_with_an_id_number, hoard, sleep_for
     from town_industry.contracts.sources import Limits
@@ -99,10 +99,10 @@ FORK_SERVER = textwrap.dedent(f"""
     os.environ["PROBE"] = "before"
     first = outcome(answer, 21)
     os.environ["PROBE"] = "after"  # the fork server is running by now, with the old environment
-    print(json.dumps({{"parent": os.getpid(), "first": first, "probe": outcome(environment_value, "PROBE"),
+    print(json.dumps({"parent": os.getpid(), "first": first, "probe": outcome(environment_value, "PROBE"),
                       "time": outcome(sleep_for, 30, limits=Limits(max_seconds=0.5)),
                       "memory": outcome(hoard, 400, limits=Limits(max_memory_mb=100, max_seconds=60)),
-                      "crash": outcome(fail_with_an_id_number)}}))
+                      "crash": outcome(fail_with_an_id_number)}))
 """)
 
 
@@ -137,7 +137,7 @@ def test_a_process_holding_airflows_sqlite_database_uses_the_fork_server(tmp_pat
 def test_a_task_process_forked_from_a_celery_pool_process_may_validate():
     """Celery's pool processes are daemonic (billiard marks multiprocessing's current process so), and the
     task processes forked from them inherit the mark."""
-    script = textwrap.dedent(f"""
+    script = textwrap.dedent("""
         import multiprocessing
         from test_bounded import answer
         from town_industry.contracts.sources import Limits
@@ -154,7 +154,7 @@ def announce_and_sleep():
     time.sleep(60)
 
 
-PARENT = textwrap.dedent(f"""
+PARENT = textwrap.dedent("""
     import sys
     from test_bounded import announce_and_sleep
     from town_industry.contracts.sources import Limits
