@@ -2,6 +2,7 @@
 here: `config` only reads the file), no secret with a default, the warehouse mounted by one worker."""
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import subprocess
 
@@ -45,7 +46,7 @@ def test_docker_compose_parses_it_with_the_secrets_of_a_new_env(docker_compose, 
     assert sorted(airflow) == sorted(f"airflow-{n.replace('api-server', 'apiserver')}" for n in topology.COMPONENTS)
 
     # every Airflow service gets the topology's settings, the secrets filled in from .env
-    place = compose.PLACE.__class__(**{**compose.PLACE.__dict__, "secret": values.__getitem__})
+    place = dataclasses.replace(compose.PLACE, secret=values.__getitem__)
     for name in airflow:
         environment = services[name]["environment"]
         assert {k: environment[k] for k in topology.airflow_settings(place)} == topology.airflow_settings(place), name

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from town_industry.deploy.topology import COMPONENTS, SECRETS, Place, airflow_settings, new_secret
+from town_industry.deploy.topology import COMPONENTS, POOL_DESCRIPTION, SECRETS, Place, airflow_settings, new_secret
 from town_industry.settings import PROJECT_ROOT, WRITER_POOL
 
 COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yml"
@@ -56,7 +56,7 @@ WAREHOUSE_VOLUMES = ["warehouse:/data/warehouse", "reports:/data/reports"]
 INIT_SCRIPT = f"""\
 set -euo pipefail
 airflow db migrate
-airflow pools set {WRITER_POOL} 1 "DuckDB allows one writer: every task that writes the warehouse"
+airflow pools set {WRITER_POOL} 1 "{POOL_DESCRIPTION}"
 airflow variables set person_id_hmac_key "$$PERSON_ID_HMAC_KEY" > /dev/null
 umask 077
 printf '{{"admin": "%s"}}\\n' "$$AIRFLOW_ADMIN_PASSWORD" > {PASSWORDS_FILE}

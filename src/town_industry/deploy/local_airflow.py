@@ -70,7 +70,6 @@ PATH_SETTINGS = ("DATA_DIR", "WAREHOUSE", "REPORTS_DIR")
 # those the working directory and title tell. PostgreSQL has neither: pg_ctl stops it, after Airflow.
 MARKER = "TOWN_INDUSTRY_AIRFLOW_STACK"
 USERNAME = "admin"
-POOL_DESCRIPTION = "DuckDB allows one writer: every task that writes the warehouse"
 STOP_GRACE_SECONDS = 20
 SECOND_SIGNAL_AFTER = 5
 # The Debian cluster tools run as this OS user; PostgreSQL refuses to run as root.
@@ -541,7 +540,7 @@ class LocalAirflow:
         log = self.logs / "migrate.log"
         _rotate(log)
         self._run_logged(["db", "migrate"], log, timeout=900)
-        self._run_logged(["pools", "set", WRITER_POOL, "1", POOL_DESCRIPTION], log, timeout=300)
+        self._run_logged(["pools", "set", WRITER_POOL, "1", topology.POOL_DESCRIPTION], log, timeout=300)
 
     def _run_logged(self, args: list[str], log: Path, timeout: float) -> None:
         with open(log, "ab") as out:

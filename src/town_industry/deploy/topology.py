@@ -33,6 +33,8 @@ from typing import Callable
 from town_industry.settings import WRITER_QUEUE
 
 DEFAULT_QUEUE = "default"
+# The one-slot pool every task that writes DuckDB runs in (settings.WRITER_POOL), as the init step creates it.
+POOL_DESCRIPTION = "DuckDB allows one writer: every task that writes the warehouse"
 
 # Every secret of a deployment. None has a default anywhere: `make compose-env` draws them at random into
 # .env (git-ignored); make airflow draws its own into its home's secrets.json (mode 600).

@@ -25,7 +25,7 @@ from town_industry.contracts.sources import DeclarationError, Source, declared_s
 from town_industry.db import connect, transaction
 from town_industry.faults import crash_point, pause_point
 from town_industry.ingest.archive import Archived, archive_file, archive_key, change_since, readable_copy
-from town_industry.ingest.bounded import ChildFailed, LimitExceeded, run_within
+from town_industry.ingest.bounded import ChildFailed, LimitExceeded, run_within, start_method
 from town_industry.ingest.personal import hmac_key
 from town_industry.ingest.rejection_report import write_error_report
 from town_industry.ingest.suites import suite_error
@@ -185,7 +185,8 @@ def validate(source_name: str, month: str) -> dict:
         raise FileNotDelivered(f"{source_name} {month}: {path} disappeared after it was sensed") from None
     landing = _landing_dir(source_name, month)
     landing.mkdir(parents=True, exist_ok=True)
-    warm_up()  # libraries and the GX context loaded here once: a forked validating child inherits them
+    if start_method() == "fork":  # a fork server loads them itself (ingest/warm.py)
+        warm_up()  # libraries and the GX context loaded here once: a forked validating child inherits them
     try:
         with readable_copy(archived, seal) as readable:
             verdict = run_within(source.limits, _validate_archived, archived, readable, source, month, landing, key)
