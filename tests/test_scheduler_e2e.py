@@ -44,14 +44,41 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# What the first wait that timed out waited for. The tests build on each other: once the stack is found
+# stuck, the later ones fail at once instead of waiting out their own timeouts (up to 25 minutes each).
+TIMED_OUT: list[str] = []
+
+
 def wait_until(what: str, predicate, timeout: float, interval: float = 3.0):
+    if TIMED_OUT:
+        raise AssertionError(f"not waiting for {what}: an earlier wait timed out ({TIMED_OUT[0]})")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(interval)
+    TIMED_OUT.append(what)
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def diagnosis(stack: LocalAirflow, lines: int = 12) -> str:
+    """What the stack's processes said last, for a failed run (CI keeps no logs of the stack)."""
+    try:
+        answering = sorted(stack.celery_workers_answering())
+    except Exception as exc:  # the broker itself may be what failed
+        answering = [f"ping failed: {exc!r}"]
+    parts = [f"Celery workers answering a ping: {answering}"]
+    for name in ("scheduler", "worker", "warehouse-worker", "redis"):
+        path = stack.logs / f"{name}.log"
+        text = path.read_text(errors="replace").splitlines() if path.exists() else []
+        problems = [line for line in text if "ERROR" in line or "Error" in line or "Traceback" in line]
+        parts.append(f"--- {name}.log: {len(text)} lines, {sum('] received' in line for line in text)} tasks "
+                     f"received; last problems:")
+        parts += [line[:300] for line in problems[-5:]]
+        parts.append("last lines:")
+        parts += [line[:300] for line in text[-lines:]]
+    return "\n".join(parts)
 
 
 class Workspace:
@@ -68,7 +95,7 @@ def workspace(tmp_path_factory) -> Workspace:
 
 
 @pytest.fixture(scope="module")
-def stack(workspace, tmp_path_factory):
+def stack(workspace, tmp_path_factory, request):
     env = {"DATA_DIR": str(workspace.data), "WAREHOUSE": str(workspace.warehouse),
            "REPORTS_DIR": str(workspace.reports), "PERSON_ID_HMAC_KEY": os.environ["PERSON_ID_HMAC_KEY"],
            # check for files and for settled loads every 15 s, not every hour / minute. (Not less: a
@@ -77,9 +104,12 @@ def stack(workspace, tmp_path_factory):
            "FILE_POKE_INTERVAL": "15", "KPI_SETTLE_INTERVAL": "15"}
     airflow = LocalAirflow(tmp_path_factory.mktemp("airflow_home"), port=free_port(), pg_port=free_port(), env=env)
     airflow.start(timeout=300)
+    failed_before = request.session.testsfailed
     try:
         yield airflow
     finally:
+        if request.session.testsfailed > failed_before:
+            print(diagnosis(airflow))
         airflow.stop()
 
 
@@ -141,6 +171,7 @@ def test_dags_parse_on_a_scheduler_fit_metadata_db(stack):
         else None), timeout=180)
     assert set(INGEST_DAGS + [KPI_DAG]) <= dag_ids
     assert stack.api("GET", "importErrors")["total_entries"] == 0
+    assert stack.celery_workers_answering() == {"worker", "warehouse-worker"}  # start() waited for them
 
 
 def test_switching_the_dags_on_starts_no_run_that_can_only_fail(stack):

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from town_industry.deploy.topology import COMPONENTS, POOL_DESCRIPTION, SECRETS, Place, airflow_settings, new_secret
+from town_industry.deploy.topology import (CELERY_NODES, COMPONENTS, POOL_DESCRIPTION, SECRETS, Place, airflow_settings,
+                                          new_secret)
 from town_industry.settings import PROJECT_ROOT, WRITER_POOL
 
 COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yml"
@@ -79,8 +80,7 @@ HEALTHCHECKS = {
     "dag-processor": _healthcheck(["CMD-SHELL", "airflow jobs check --job-type DagProcessorJob "
                                                 "--hostname \"$${HOSTNAME}\""]),
     "triggerer": _healthcheck(["CMD-SHELL", "airflow jobs check --job-type TriggererJob --hostname \"$${HOSTNAME}\""]),
-    "worker": _healthcheck(_celery_ping("validator")),
-    "warehouse-worker": _healthcheck(_celery_ping("warehouse")),
+    **{name: _healthcheck(_celery_ping(node)) for name, node in CELERY_NODES.items()},
 }
 
 

@@ -592,7 +592,22 @@ class LocalAirflow:
         with urllib.request.urlopen(f"{self.base_url}/api/v2/monitor/health", timeout=5) as resp:
             return json.load(resp)
 
+    def celery_workers_answering(self) -> set[str]:
+        """The stack's Celery workers that answer a ping through the broker, by their names in
+        topology.CELERY_NODES: a worker that runs but never got to consume (broker unreachable, stuck
+        while starting) does not answer."""
+        from celery import Celery
+
+        app = Celery(broker=self.environment()["AIRFLOW__CELERY__BROKER_URL"])
+        try:
+            replies = app.control.ping(timeout=1.0)
+        finally:
+            app.close()
+        nodes = {reply_name.split("@", 1)[0] for reply in replies for reply_name in reply}
+        return {name for name, node in topology.CELERY_NODES.items() if node in nodes}
+
     def _wait_healthy(self, deadline: float, since: datetime) -> None:
+        """/monitor/health all healthy, then every Celery worker answering: only then can a task run."""
         last: object = "no answer yet"
         while time.monotonic() < deadline:
             if dead := self._dead_component():
@@ -600,7 +615,10 @@ class LocalAirflow:
             try:
                 last = self.health()
                 if _all_healthy(last, since):
-                    return
+                    missing = set(topology.CELERY_NODES) - self.celery_workers_answering()
+                    if not missing:
+                        return
+                    last = f"all healthy, but no answer to a Celery ping from {', '.join(sorted(missing))}"
             except (OSError, ValueError) as exc:  # not listening yet
                 last = exc
             time.sleep(2)

@@ -68,10 +68,13 @@ class Place:
     secret: Callable[[str], str]  # a secret's value, or its spelling in the place's configuration
 
 
-# The Celery workers: name -> the arguments of `airflow celery worker`.
-WORKERS = {
-    "worker": ["--queues", DEFAULT_QUEUE, "--celery-hostname", "validator@%h"],
-    "warehouse-worker": ["--queues", WRITER_QUEUE, "--concurrency", "1", "--celery-hostname", "warehouse@%h"],
+# The Celery workers: name -> the node name it takes on its host (``<node>@<host>``: what a health check
+# pings) and the queues it serves.
+CELERY_NODES = {"worker": "validator", "warehouse-worker": "warehouse"}
+WORKERS = {  # name -> the arguments of `airflow celery worker`
+    "worker": ["--queues", DEFAULT_QUEUE, "--celery-hostname", f"{CELERY_NODES['worker']}@%h"],
+    "warehouse-worker": ["--queues", WRITER_QUEUE, "--concurrency", "1",
+                         "--celery-hostname", f"{CELERY_NODES['warehouse-worker']}@%h"],
 }
 # The Airflow processes: name -> the arguments of `airflow`.
 COMPONENTS = {
