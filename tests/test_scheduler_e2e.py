@@ -36,6 +36,7 @@ pytestmark = pytest.mark.e2e
 INGEST_DAGS = [f"ingest_{s.name}" for s in declared_sources()]
 KPI_DAG = "build_kpi_mart"
 FINISHED = {"success", "failed"}
+ACTIVE = {None, "scheduled", "queued", "running"}  # a task instance on its way to a worker, or on one
 
 
 def free_port() -> int:
@@ -185,7 +186,10 @@ def test_switching_the_dags_on_starts_no_run_that_can_only_fail(stack):
             month = run["logical_date"][:7]
             assert run["run_type"] == "scheduled" and delivery_deadline(month, 20) > now, run
             # It would wait for a file the sample does not have and hold the DAG's one active run. Airflow
-            # 3.3 deletes no running run: end it first.
+            # 3.3 deletes no running run: end it first, between two checks of its sensor (ending it while
+            # a worker records a check is what meets PostgreSQL's deadlock detector).
+            wait_until(f"the first check of {dag_id}'s file", lambda: task_instance(
+                stack, dag_id, run["dag_run_id"], "wait_for_file")["state"] not in ACTIVE, 120, 1)
             retried_on_deadlock(lambda: stack.api("PATCH", f"dags/{dag_id}/dagRuns/{run['dag_run_id']}",
                                                   {"state": "failed"}))
             retried_on_deadlock(lambda: stack.api("DELETE", f"dags/{dag_id}/dagRuns/{run['dag_run_id']}"))
