@@ -78,7 +78,7 @@ def test_2020h1_draft_prints_the_seed_figures_and_names(sample_pipeline):
         assert re.search(rf"\| {re.escape(kpi.name_zh)} \| [^|]+ \| `{kpi.code}` \| {re.escape(kpi.definition_zh)} \|$",
                          markdown, re.MULTILINE), kpi.code
     # the data-quality warnings of the period's files: the sample's June sales swing and the extra column
-    appendix = markdown.split("## 附录三")[1]
+    appendix = markdown.split("## 附录四")[1]
     assert "`taxable_sales_swing_yoy`" in appendix and "`extra_column_ignored`" in appendix
     assert "2019-09" not in appendix  # another period's warning
 

@@ -32,6 +32,24 @@ CREATE TABLE IF NOT EXISTS mart.kpi_members (
     PRIMARY KEY (period, kpi_code, member_key)
 );
 
+-- What moved each growth rate in each half-year (the KPIs with drivers: in include/kpis.yml; the columns
+-- are explained in sql/marts/enterprise_drivers.sql). Rank 0 is all the members of a kind together, ranks
+-- 1-5 its five largest. kind: raised | lowered | entered | left | largest.
+CREATE TABLE IF NOT EXISTS mart.kpi_drivers (
+    period              VARCHAR NOT NULL,
+    kpi_code            VARCHAR NOT NULL,
+    kind                VARCHAR NOT NULL,
+    rank                INTEGER NOT NULL,
+    member_key          VARCHAR NOT NULL,   -- uscc or project_code; '*' for rank 0
+    member_name         VARCHAR,
+    members             INTEGER NOT NULL,   -- 1, or how many members rank 0 stands for
+    amount              DECIMAL(38, 4),     -- in the period, in the KPI's amount unit (万元)
+    amount_year_before  DECIMAL(38, 4),     -- the same months a year earlier
+    contribution_pp     DOUBLE,             -- raised / lowered: percentage points of the growth rate
+    share_pct           DOUBLE,             -- largest: share of the period's total
+    PRIMARY KEY (period, kpi_code, kind, rank)
+);
+
 -- The catalogue (include/kpis.yml) as a table: names, units, definitions and the SQL of every KPI.
 CREATE TABLE IF NOT EXISTS mart.kpi_catalogue (
     kpi_code       VARCHAR PRIMARY KEY,

@@ -97,6 +97,37 @@ def cmd_summary(args) -> int:
     return 0
 
 
+def cmd_explain(args) -> int:
+    from town_industry.contracts.kpis import catalogue
+    from town_industry.db import read
+    from town_industry.report.drivers import read_drivers
+    from town_industry.report.explain import cause_phrase, driver_rows
+    from town_industry.report.formatting import figure
+    from town_industry.text import table
+
+    codes = [k.code for k in catalogue().kpis if k.drivers]
+    if args.kpi not in codes:
+        print(f"{args.kpi}: no drivers are kept for it; KPIs with drivers: {', '.join(codes)}", file=sys.stderr)
+        return 2
+    kpi = catalogue().get(args.kpi)
+    with read(settings.warehouse_path()) as con:
+        value = con.execute("SELECT value FROM mart.half_year_kpis WHERE period = ? AND kpi_code = ?",
+                            [args.period, kpi.code]).fetchone()
+        drivers = read_drivers(con, args.period, kpi.code)
+    if value is None:
+        print(f"{args.period}: not in the KPI mart (mart.half_year_kpis): not a complete half-year", file=sys.stderr)
+        return 1
+    print(f"{kpi.name_zh} ({kpi.code}) {args.period}: {figure(value[0], kpi.unit, kpi.precision)}")
+    print(f"  {kpi.definition_zh}")
+    if not drivers:
+        print("  no drivers: the KPI has no value in this period")
+        return 0
+    if phrase := cause_phrase(drivers):
+        print(f"  {phrase}")
+    print("\n".join(table(driver_rows(drivers), right_from=4)))
+    return 0
+
+
 def cmd_sql(args) -> int:
     from town_industry.cli.sql_shell import prompt, run
     from town_industry.db import read
@@ -241,6 +272,13 @@ def parser() -> argparse.ArgumentParser:
     warehouse_option(summary)
     summary.add_argument("--from", dest="first", help="first data month, YYYY-MM")
     summary.add_argument("--to", dest="last", help="last data month, YYYY-MM")
+
+    explain = command("explain", cmd_explain, "Why a growth rate moved in a half-year: the enterprises or projects "
+                      "that raised or lowered it most, those that entered or left, the five largest "
+                      "(mart.kpi_drivers).")
+    explain.add_argument("--kpi", required=True, help="a growth KPI, e.g. taxable_sales_yoy_pct")
+    explain.add_argument("--period", required=True, help="half-year, e.g. 2020H1")
+    warehouse_option(explain)
 
     sql = command("sql", cmd_sql, "SQL on the published copy of the warehouse (read-only, never blocks a load).")
     warehouse_option(sql)

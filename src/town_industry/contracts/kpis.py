@@ -34,6 +34,10 @@ class Kpi:
     # them holds every month of it (and the ``lookback_months`` before it), else it is NULL ("—").
     sources: tuple[str, ...] = ()
     lookback_months: int = 0  # 12: a year-on-year change needs the same months a year before too
+    # A SELECT under sql/ listing what moved a growth rate in a half-year (the mart keeps its rows in
+    # mart.kpi_drivers through sql/marts/rank_drivers.sql; the draft names the strongest): one row per
+    # enterprise or project, the columns of sql/marts/enterprise_drivers.sql.
+    drivers: str | None = None
 
     @property
     def counts_members(self) -> bool:
@@ -42,6 +46,10 @@ class Kpi:
     @property
     def sql_text(self) -> str:
         return read_sql(self.sql)
+
+    @property
+    def drivers_sql_text(self) -> str | None:
+        return read_sql(self.drivers) if self.drivers else None
 
 
 @dataclass(frozen=True)
@@ -111,4 +119,9 @@ def _parse_kpi(entry: dict, path: Path) -> Kpi:
         raise ValueError(f"{where}: member-counting KPIs are half-yearly only")
     if not (settings.SQL_DIR / kpi.sql).is_file():
         raise ValueError(f"{where}: no SQL file sql/{kpi.sql}")
+    if kpi.drivers is not None:
+        if "half_year" not in kpi.grains:
+            raise ValueError(f"{where}: drivers are kept for half-years: grains must include half_year")
+        if not (settings.SQL_DIR / kpi.drivers).is_file():
+            raise ValueError(f"{where}: drivers: no SQL file sql/{kpi.drivers}")
     return kpi

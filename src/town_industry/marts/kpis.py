@@ -37,6 +37,10 @@ VIEWS = (
      "fact_enterprise_month"),
     ("VIEW mart.investment_counted", "marts/investment_counted.sql", "fact_investment_month"),
     ("MACRO mart.projects_as_of(as_of_month_key)", "marts/projects_as_of.sql", "dim_project"),
+    ("MACRO mart.enterprise_drivers(measure, first_month_key, last_month_key)", "marts/enterprise_drivers.sql",
+     "fact_enterprise_month"),
+    ("MACRO mart.investment_drivers(first_month_key, last_month_key)", "marts/investment_drivers.sql",
+     "fact_investment_month"),
 )
 
 
@@ -47,6 +51,8 @@ def catalogue_digest(cat: Catalogue) -> str:
         h.update(read_sql(sql).encode())
     for kpi in cat.kpis:
         h.update(kpi.sql_text.encode())
+        h.update((kpi.drivers_sql_text or "").encode())
+    h.update(read_sql("marts/rank_drivers.sql").encode())
     return h.hexdigest()
 
 
@@ -174,6 +180,7 @@ def _write_period(con, cat: Catalogue, period: str, loaded: dict[str, set[str]])
     grain = "half_year" if is_half_year(period) else "month"
     table, key = ("mart.half_year_kpis", "period") if grain == "half_year" else ("mart.monthly_kpis", "month")
     con.execute(f"DELETE FROM {table} WHERE {key} = ?", [period])
+    con.execute("DELETE FROM mart.kpi_drivers WHERE period = ?", [period])
     con.execute("CREATE OR REPLACE TEMP TABLE period_members (kpi_code VARCHAR, member_key VARCHAR, "
                 "member_name VARCHAR)")
     for kpi in cat.for_grain(grain):
@@ -184,8 +191,21 @@ def _write_period(con, cat: Catalogue, period: str, loaded: dict[str, set[str]])
         else:
             value = compute(con, kpi, period)[0]
         con.execute(f"INSERT INTO {table} VALUES (?, ?, ?, ?)", [period, kpi.code, value, kpi.unit])
+        if value is not None and kpi.drivers and grain == "half_year":
+            _write_drivers(con, kpi, period)
     _write_members(con, period)
     con.execute("DROP TABLE temp.period_members")
+
+
+def _write_drivers(con, kpi: Kpi, period: str) -> None:
+    """What moved a growth rate in a half-year: every member its drivers SQL lists, then the largest of
+    each kind into mart.kpi_drivers (marts/rank_drivers.sql)."""
+    first, last = period_bounds(period)
+    run_sql(con, f"CREATE OR REPLACE TEMP TABLE driver_members AS\n{kpi.drivers_sql_text}",
+            {"first_month_key": first, "last_month_key": last})
+    run_sql(con, f"INSERT INTO mart.kpi_drivers BY NAME\n{read_sql('marts/rank_drivers.sql')}",
+            {"period": period, "kpi_code": kpi.code})
+    con.execute("DROP TABLE temp.driver_members")
 
 
 def _count_members(con, kpi: Kpi, period: str) -> float:

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 
 from town_industry import periods
 from town_industry.contracts import kpis
+from town_industry.db import table_exists
 from town_industry.report import formatting
+from town_industry.report.drivers import Driver, read_drivers
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class ReportData:
     # the sources with a current file for at least one of the period's months (the draft leaves out a
     # chapter on optional sources that delivered none)
     delivered: frozenset[str] = frozenset()
+    drivers: dict[str, list[Driver]] = field(default_factory=dict)  # growth KPI -> what moved it
 
     def __post_init__(self):
         for kpi in kpis.catalogue().for_grain("half_year"):  # a count of nothing has an empty list
@@ -110,5 +113,8 @@ def read_report_data(con, period: str) -> ReportData:
            ORDER BY d.source, d.month, d.row_number NULLS FIRST, d.rule""", [months]).fetchall()]
     delivered = frozenset(s for (s,) in con.execute(
         "SELECT DISTINCT source FROM meta.current_files WHERE list_contains(?, month)", [months]).fetchall())
+    drivers = {}
+    if table_exists(con, "mart.kpi_drivers"):  # a warehouse whose mart was last built before drivers: none
+        drivers = {k.code: found for k in catalogue.kpis if k.drivers and (found := read_drivers(con, period, k.code))}
     return ReportData(period, figures, members, _month_rows(con, months), _month_rows(con, year_before), warnings,
-                      delivered)
+                      delivered, drivers)

@@ -17,7 +17,7 @@ from town_industry.contracts import kpis, rules
 from town_industry.contracts.sources import declared_sources
 from town_industry.db import read
 from town_industry.faults import pause_point
-from town_industry.report import formatting
+from town_industry.report import explain, formatting
 from town_industry.report.data import Month, ReportData, read_report_data
 from town_industry.contracts.report_layout import LAYOUT, REPORT_DIR, Chapter, Chart, layout
 from town_industry.text import markdown_cell
@@ -76,6 +76,7 @@ def render_markdown(data: ReportData, chart_paths: dict[str, str]) -> str:
     env.filters["rule_name"] = lambda code: rules.get(code).name_zh
     env.filters["column_label"] = _column_label
     env.filters["zh_number"] = formatting.zh_number
+    env.filters["driver_rows"] = explain.driver_rows
     catalogue = kpis.catalogue()
     chapters = _chapters(data)
     shown = {c.id for c in chapters}
@@ -85,7 +86,8 @@ def render_markdown(data: ReportData, chart_paths: dict[str, str]) -> str:
         traced=[f for f in data.figures.values() if f.kpi.section in shown],
         half_zh="上半年" if data.is_first_half else "下半年",
         next_zh="下半年" if data.is_first_half else f"{data.year + 1}年上半年",
-        monthly_kpis=[k for k in catalogue.for_grain("month") if k.section in shown], turnaround=_turnaround(data))
+        monthly_kpis=[k for k in catalogue.for_grain("month") if k.section in shown], turnaround=_turnaround(data),
+        drivers=data.drivers, causes={code: explain.cause_phrase(found) for code, found in data.drivers.items()})
 
 
 def _column_label(warning: dict) -> str:

@@ -1,0 +1,2 @@
+-- Drivers of gross_output_yoy_pct: the enterprises behind its comparable-basis growth (mart.enterprise_drivers).
+SELECT * FROM mart.enterprise_drivers('gross_output', $first_month_key, $last_month_key)
