@@ -27,10 +27,10 @@ def _row(d: Driver) -> list[str]:
         f"合计 {d.members} 个" if whole else str(d.rank),
         "" if whole else (d.member_name or MISSING),
         "" if whole else d.member_key,
-        money(d.amount) if d.amount is not None else MISSING,
-        money(d.amount_year_before) if d.amount_year_before is not None else MISSING,
+        money(d.amount),
+        money(d.amount_year_before),
         # a kind's whole mixes members with and without a year-before amount: no growth of its own
-        growth(d.growth_pct) if not whole and d.amount is not None and d.amount_year_before else MISSING,
+        MISSING if whole or d.growth_pct is None else growth(d.growth_pct),
         points(d.contribution_pp),
         MISSING if d.share_pct is None else plain_number(d.share_pct, 1) + "%",
     ]
