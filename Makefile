@@ -23,7 +23,7 @@ export PYTHONWARNINGS ?= ignore
 # The one command line (src/town_industry/cli/main.py), installed into the virtualenv by `make install`.
 CLI := $(BIN)/town-industry
 
-.PHONY: demo run rebuild report explain summary test test-fast test-e2e sql install fonts airflow-home airflow airflow-stop backfill airflow-cli compose compose-env suites docs new-source sample-data bench lock clean
+.PHONY: demo run rebuild report pdf explain summary test test-fast test-e2e sql install fonts airflow-home airflow airflow-stop backfill airflow-cli compose compose-env suites docs new-source sample-data bench lock clean
 
 # The demo pseudonymises the sample ID numbers with a fixed, public key. Real runs need a secret key:
 # the Airflow variable person_id_hmac_key or the environment variable PERSON_ID_HMAC_KEY.
@@ -43,6 +43,9 @@ run: airflow-home
 PERIOD ?= 2020H1
 report: install       ## (re)draft one half-year from the KPI mart into reports/<period>/
 	$(CLI) report --period $(PERIOD) --warehouse $(WAREHOUSE)
+
+pdf: install          ## the period's Word draft as PDF (LibreOffice; installed where missing): make pdf PERIOD=2020H1
+	$(CLI) pdf --period $(PERIOD)
 
 KPI ?= taxable_sales_yoy_pct
 explain: install      ## why a growth rate moved: make explain KPI=taxable_sales_yoy_pct PERIOD=2020H1

@@ -7,7 +7,7 @@ import pytest
 
 from town_industry.cli.main import main, parser
 
-COMMANDS = [["run"], ["report"], ["explain"], ["summary"], ["sql"], ["suites"], ["docs"], ["airflow"],
+COMMANDS = [["run"], ["report"], ["pdf"], ["explain"], ["summary"], ["sql"], ["suites"], ["docs"], ["airflow"],
             ["airflow", "start"], ["airflow", "stop"], ["airflow", "backfill"], ["airflow", "cli"]]
 
 

@@ -87,6 +87,25 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_pdf(args) -> int:
+    """The period's Word draft as PDF, through LibreOffice (installed from Debian's packages where missing)."""
+    from town_industry.deploy.packages import apt_install
+    from town_industry.report import render
+
+    docx_path = settings.reports_dir() / args.period / f"industrial_economy_report_{args.period}.docx"
+    if not docx_path.is_file():
+        print(f"No Word draft for {args.period} at {docx_path}: draft it first (make report PERIOD={args.period})",
+              file=sys.stderr)
+        return 1
+    if render.missing_commands() and not apt_install(*render.DEBIAN_PACKAGES):
+        print("LibreOffice is missing and could not be installed: " + ", ".join(render.missing_commands()),
+              file=sys.stderr)
+        return 1
+    print(f"PDF of the {args.period} draft (LibreOffice, faces as include/report/fonts.conf maps them): "
+          f"{render.to_pdf(docx_path, docx_path.parent)}")
+    return 0
+
+
 def cmd_summary(args) -> int:
     from town_industry.cli.summary import kpi_table, warehouse_summary
 
@@ -266,6 +285,11 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--period", required=True, help="half-year, e.g. 2020H1")
     warehouse_option(report)
     report.add_argument("--reports-dir", type=Path, help="output root (default: $REPORTS_DIR or reports/)")
+
+    pdf = command("pdf", cmd_pdf, "Render a period's Word draft to PDF with LibreOffice, to look at the pages "
+                  "as printed (installs libreoffice-writer and free Chinese faces where missing).")
+    pdf.add_argument("--period", required=True, help="the drafted period, e.g. 2020H1")
+    pdf.add_argument("--reports-dir", type=Path, help="drafts root (default: $REPORTS_DIR or reports/)")
 
     summary = command("summary", cmd_summary, "What the warehouse holds: tables, files by source and status, "
                       "warnings; with --from/--to also the KPIs of the half-years they touch.")

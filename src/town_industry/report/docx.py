@@ -1,317 +1,260 @@
-"""The report draft's Markdown as a Word document, with python-docx.
+"""The report draft's Markdown as a Word document in the official format, on the office's template.
 
-Only the small Markdown subset the report template writes is understood:
+The document is built on ``include/report/official_format.docx`` (GB/T 9704 layout: page, faces, sizes,
+line spacing, page numbers) and refers to its styles by name only, so an office restyles every draft by
+editing that template in WPS or Word (``tools/report_template.py`` wrote the default). The Markdown is read
+with markdown-it-py (CommonMark and pipe tables); what the report template writes maps to styles:
 
-- ``#``/``##``/``###`` headings (document title, Heading 1, Heading 2; deeper ones Heading 3);
-- paragraphs (consecutive lines, joined without a space between Chinese characters);
-- ``**bold**`` and ```code``` inline;
-- ``- item`` bullets and ``1. item`` numbered items;
-- pipe tables with a ``|---|`` separator under the header row;
-- ``![caption](path.png)`` alone on a line: the picture, 15 cm wide, with its caption under it;
-- ``> text`` lines: a passage a person still has to write, highlighted yellow in Word;
-- ``---`` alone on a line: an empty paragraph;
-- ``<!-- comments -->``: dropped.
+- ``#`` the document's title (Title); ``##`` 一、 (Heading 1), ``###`` （一） (Heading 2), deeper 1. (Heading 3);
+- paragraphs (Normal; lines joined without a space where Chinese meets), ``**bold**``, ```code``` (代码);
+- ``- item`` (List Bullet) and ``1. item`` (List Number, each list counting from 1);
+- pipe tables (Table Grid; 表格标题行 and 表格文字, with each column's alignment);
+- ``![caption](path.png)`` alone in a paragraph: the picture (插图), 15 cm wide, its caption under it (Caption);
+- ``> text``: a passage a person still has to write (待撰写, shaded);
+- ``---``: an empty paragraph; HTML comments are dropped; a code block is kept as text, never dropped.
 
-Anything else is written as a plain paragraph, never dropped. Chinese text is set in 宋体 (headings 黑体).
-The file is deterministic: same Markdown, images and timestamp give the same bytes.
+The file is deterministic: same Markdown, images, template and timestamp give the same bytes.
 """
 from __future__ import annotations
 
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import docx
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, Pt
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
+from town_industry.contracts.report_layout import REPORT_DIR
 from town_industry.text import display_width, is_wide
 
+TEMPLATE = REPORT_DIR / "official_format.docx"
 DEFAULT_TIMESTAMP = datetime(2000, 1, 1)
 
-BODY_FONT, BODY_LATIN = "宋体", "Times New Roman"
-HEADING_FONT, HEADING_LATIN = "黑体", "Arial"
-CODE_FONT = "Consolas"
-BODY_SIZE = Pt(12)  # 小四
-SMALL_SIZE = Pt(10.5)  # 五号: captions and table cells
+# The template's styles the draft uses, by name: the office may change how they look, not what they are called.
+TITLE = "Title"
+HEADINGS = {2: "Heading 1", 3: "Heading 2"}  # '##' 一、, '###' （一）; deeper ones DEEP_HEADING
+DEEP_HEADING = "Heading 3"
+BODY, BULLET, NUMBERED, TO_WRITE = "Normal", "List Bullet", "List Number", "待撰写"
+PICTURE, CAPTION = "插图", "Caption"
+TABLE, TABLE_TEXT, TABLE_HEADER = "Table Grid", "表格文字", "表格标题行"
+CODE = "代码"  # a character style
+PARAGRAPH_STYLES = (TITLE, *HEADINGS.values(), DEEP_HEADING, BODY, BULLET, NUMBERED, TO_WRITE, PICTURE, CAPTION,
+                    TABLE_TEXT, TABLE_HEADER)
+
 PICTURE_WIDTH = Cm(15)
-HALF_CHAR = int(SMALL_SIZE * 0.6)  # a Latin character in a table cell, half a Chinese one
 CELL_MARGINS = Cm(0.45)  # Table Grid's left and right cell margins, and a little air
 SHORT_CELL = 12  # half-characters: a cell text this short is never wrapped
-BLACK = RGBColor(0, 0, 0)
-# style name, size, centred: '#' is the document title, '##' Heading 1, '###' Heading 2
-HEADING_STYLES = {1: ("Title", Pt(18), True), 2: ("Heading 1", Pt(16), False), 3: ("Heading 2", Pt(14), False),
-                  4: ("Heading 3", Pt(12), False)}
 
-HEADING = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
-RULE = re.compile(r"^\s{0,3}([-*_])(?:\s*\1){2,}\s*$")
-IMAGE = re.compile(r"^\s*!\[([^\]]*)\]\(\s*<?([^)>]+?)>?\s*\)\s*$")
-QUOTE = re.compile(r"^\s{0,3}>\s?(.*)$")
-BULLET = re.compile(r"^\s*[-*+]\s+(.*)$")
-NUMBERED = re.compile(r"^\s*\d{1,9}[.)]\s+(.*)$")
-TABLE_ROW = re.compile(r"^\s*\|.*$")
-TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
-WHOLE_LINE_COMMENT = re.compile(r"^[ \t]*<!--.*?-->[ \t]*(?:\n|$)", re.S | re.M)
-COMMENT = re.compile(r"<!--.*?-->", re.S)
-INLINE = re.compile(r"\\([!-/:-@\[-`{-~])|(``+)|`([^`]+)`|(\*\*)")  # escape, a run of backticks, code, bold
+MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable("table")
+COMMENT = re.compile(r"^\s*<!--.*?-->\s*$", re.S)
 
 
 # ---- reading the Markdown ----------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Run:
+    text: str
+    bold: bool = False
+    code: bool = False
+
+
 @dataclass
 class Block:
-    kind: str  # heading, paragraph, bullet, numbered, quote, table, image, rule
-    text: str = ""
+    kind: str  # heading, paragraph, bullet, numbered, quote, table, image, rule, code
+    runs: list[Run] = field(default_factory=list)
     level: int = 0  # heading level
-    rows: list[list[str]] | None = None  # table: header row first
+    rows: list[list[list[Run]]] | None = None  # table: header row first
     align: list[str] | None = None  # table: 'left', 'center' or 'right' per column
     path: str = ""  # image
+    first: bool = False  # numbered: the first item of its list
+
+    @property
+    def text(self) -> str:
+        return plain(self.runs)
 
 
-def join_lines(lines: list[str]) -> str:
-    """Lines of one paragraph as one text: no space where Chinese meets, one space between Latin words."""
-    text = ""
-    for line in (line.strip() for line in lines):
-        if not line:
+def plain(runs: list[Run]) -> str:
+    return "".join(run.text for run in runs)
+
+
+def _runs(inline: Token) -> list[Run]:
+    """The inline children as runs; a soft line break is a space only between Latin words."""
+    runs: list[Run] = []
+    bold = 0
+    for child in inline.children or []:
+        kind = child.type
+        if kind == "strong_open":
+            bold += 1
+        elif kind == "strong_close":
+            bold -= 1
+        elif kind in ("softbreak", "hardbreak"):
+            runs.append(Run("\n"))
+        elif kind == "code_inline":
+            runs.append(Run(child.content, bold > 0, code=True))
+        elif kind == "image":
+            runs.append(Run(child.content, bold > 0))  # the alt text, as a browser shows a missing picture
+        elif kind == "html_inline" and child.content.startswith("<!--"):
             continue
-        if text and not (is_wide(text[-1]) or is_wide(line[0])):
-            text += " "
-        text += line
-    return text
+        elif kind in ("text", "html_inline"):
+            runs.append(Run(child.content, bold > 0))
+    return _merge(_join_breaks(runs))
 
 
-def _split_row(line: str) -> list[str]:
-    line = line.strip()
-    if line.startswith("|"):
-        line = line[1:]
-    if line.endswith("|") and not line.endswith("\\|"):
-        line = line[:-1]
-    cells = re.split(r"(?<!\\)\|", line)
-    return [cell.strip().replace("\\|", "|") for cell in cells]
+def _join_breaks(runs: list[Run]) -> list[Run]:
+    joined = []
+    for i, run in enumerate(runs):
+        if run.text != "\n":
+            joined.append(run)
+            continue
+        before = next((r.text[-1] for r in reversed(joined) if r.text), "")
+        after = next((r.text[0] for r in runs[i + 1:] if r.text and r.text != "\n"), "")
+        if before and after and not (is_wide(before) or is_wide(after)):
+            joined.append(Run(" ", run.bold))
+    return joined
 
 
-def _alignment(cell: str) -> str:
-    cell = cell.strip()
-    if cell.startswith(":") and cell.endswith(":"):
-        return "center"
-    return "right" if cell.endswith(":") else "left"
+def _merge(runs: list[Run]) -> list[Run]:
+    merged: list[Run] = []
+    for run in runs:
+        if merged and not run.code and not merged[-1].code and merged[-1].bold == run.bold:
+            merged[-1] = Run(merged[-1].text + run.text, run.bold)
+        elif run.text:
+            merged.append(run)
+    return merged
 
 
-def _starts_block(lines: list[str], i: int) -> bool:
-    """Whether line ``i`` begins a block other than a paragraph (so it ends the paragraph before it)."""
-    line = lines[i]
-    return bool(HEADING.match(line) or RULE.match(line) or IMAGE.match(line) or QUOTE.match(line)
-                or BULLET.match(line) or NUMBERED.match(line) or _table_starts(lines, i))
+def inline_runs(text: str) -> list[Run]:
+    """One line of Markdown as runs (what a table cell or a paragraph holds)."""
+    tokens = MARKDOWN.parseInline(text)
+    return _runs(tokens[0]) if tokens else []
 
 
-def _table_starts(lines: list[str], i: int) -> bool:
-    return (bool(TABLE_ROW.match(lines[i])) and i + 1 < len(lines) and "|" in lines[i + 1]
-            and bool(TABLE_SEPARATOR.match(lines[i + 1])))
+def _alignment(cell: Token) -> str:
+    style = str(cell.attrs.get("style", ""))
+    return {"text-align:right": "right", "text-align:center": "center"}.get(style, "left")
+
+
+def _table(tokens: list[Token], i: int) -> tuple[Block, int]:
+    rows: list[list[list[Run]]] = []
+    align: list[str] = []
+    while tokens[i].type != "table_close":
+        token = tokens[i]
+        if token.type == "tr_open":
+            rows.append([])
+        elif token.type in ("th_open", "td_open"):
+            if len(rows) == 1:
+                align.append(_alignment(token))
+            rows[-1].append(_runs(tokens[i + 1]) if tokens[i + 1].type == "inline" else [])
+        i += 1
+    return Block("table", rows=rows, align=align), i + 1
+
+
+def _lone_image(inline: Token) -> Token | None:
+    children = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
+    return children[0] if len(children) == 1 and children[0].type == "image" else None
 
 
 def parse(markdown: str) -> list[Block]:
     """The blocks of ``markdown``, in order."""
-    markdown = COMMENT.sub("", WHOLE_LINE_COMMENT.sub("", markdown))
-    lines = markdown.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    tokens = MARKDOWN.parse(markdown)
     blocks: list[Block] = []
+    containers: list[str] = []  # the open blockquotes and lists, innermost last
+    new_list = False
     i = 0
-    while i < len(lines):
-        line = lines[i]
-        if not line.strip():
-            i += 1
-        elif heading := HEADING.match(line):
-            blocks.append(Block("heading", heading.group(2), level=len(heading.group(1))))
-            i += 1
-        elif RULE.match(line):
-            blocks.append(Block("rule"))
-            i += 1
-        elif _table_starts(lines, i):
-            rows = [_split_row(line)]
-            align = [_alignment(cell) for cell in _split_row(lines[i + 1])]
+    while i < len(tokens):
+        token = tokens[i]
+        kind = token.type
+        if kind in ("blockquote_open", "bullet_list_open", "ordered_list_open"):
+            containers.append(kind.removesuffix("_open"))
+            new_list = kind == "ordered_list_open"
+        elif kind in ("blockquote_close", "bullet_list_close", "ordered_list_close"):
+            containers.pop()
+        elif kind == "heading_open":
+            blocks.append(Block("heading", _runs(tokens[i + 1]), level=int(token.tag[1])))
             i += 2
-            while i < len(lines) and TABLE_ROW.match(lines[i]):
-                rows.append(_split_row(lines[i]))
-                i += 1
-            blocks.append(Block("table", rows=rows, align=align))
-        elif image := IMAGE.match(line):
-            blocks.append(Block("image", image.group(1).strip(), path=image.group(2).strip()))
-            i += 1
-        elif QUOTE.match(line):
-            # one block; a bare '>' line inside it starts a new paragraph of the same block
-            paragraphs: list[list[str]] = [[]]
-            while i < len(lines) and (quoted := QUOTE.match(lines[i])):
-                if quoted.group(1).strip():
-                    paragraphs[-1].append(quoted.group(1))
-                elif paragraphs[-1]:
-                    paragraphs.append([])
-                i += 1
-            blocks.extend(Block("quote", join_lines(p)) for p in paragraphs if p)
-        elif item := (BULLET.match(line) or NUMBERED.match(line)):
-            kind = "bullet" if BULLET.match(line) else "numbered"
-            text = [item.group(1)]
-            i += 1
-            # indented lines that start nothing new continue the item
-            while i < len(lines) and lines[i][:1] in (" ", "\t") and lines[i].strip() and not _starts_block(lines, i):
-                text.append(lines[i])
-                i += 1
-            blocks.append(Block(kind, join_lines(text)))
-        else:
-            text = [line]
-            i += 1
-            while i < len(lines) and lines[i].strip() and not _starts_block(lines, i):
-                text.append(lines[i])
-                i += 1
-            blocks.append(Block("paragraph", join_lines(text)))
-    return blocks
-
-
-def inline_runs(text: str) -> list[tuple[str, bool, bool]]:
-    """``text`` as (text, bold, code) runs: ``**`` toggles bold, backticks make code, ``\\*`` is a literal."""
-    tokens: list[tuple[str, str]] = []  # (kind, text): kind is text, code or star
-    pos = 0
-    for match in INLINE.finditer(text):
-        tokens.append(("text", text[pos:match.start()]))
-        if match.group(1) is not None:
-            tokens.append(("text", match.group(1)))
-        elif match.group(2) is not None:  # a fence or a double-backtick span: not understood, kept as text
-            tokens.append(("text", match.group(2)))
-        elif match.group(3) is not None:
-            tokens.append(("code", match.group(3)))
-        else:
-            tokens.append(("star", "**"))
-        pos = match.end()
-    tokens.append(("text", text[pos:]))
-    stars = [n for n, (kind, _) in enumerate(tokens) if kind == "star"]
-    if len(stars) % 2:  # an unpaired ** is text
-        tokens[stars[-1]] = ("text", "**")
-    runs: list[tuple[str, bool, bool]] = []
-    bold = False
-    for kind, value in tokens:
-        if kind == "star":
-            bold = not bold
-        elif value:
-            if runs and kind == "text" and not runs[-1][2] and runs[-1][1] == bold:
-                runs[-1] = (runs[-1][0] + value, bold, False)
+        elif kind == "paragraph_open":
+            inline = tokens[i + 1]
+            if (image := _lone_image(inline)) is not None and not containers:
+                blocks.append(Block("image", [Run(plain(_runs(image)) or image.content)],
+                                    path=str(image.attrs.get("src", ""))))
             else:
-                runs.append((value, bold, kind == "code"))
-    return runs
-
-
-def plain_text(text: str) -> str:
-    return "".join(run for run, _, _ in inline_runs(text))
+                within = containers[-1] if containers else ""
+                block_kind = {"blockquote": "quote", "bullet_list": "bullet", "ordered_list": "numbered"}.get(within,
+                                                                                                              "paragraph")
+                if "blockquote" in containers:
+                    block_kind = "quote"
+                blocks.append(Block(block_kind, _runs(inline), first=block_kind == "numbered" and new_list))
+                new_list = False
+            i += 2
+        elif kind == "table_open":
+            block, i = _table(tokens, i)
+            blocks.append(block)
+            continue
+        elif kind == "hr":
+            blocks.append(Block("rule"))
+        elif kind in ("fence", "code_block"):
+            blocks.append(Block("code", [Run(token.content.rstrip("\n"), code=True)]))
+        elif kind == "html_block" and not COMMENT.match(token.content):
+            blocks.append(Block("paragraph", [Run(token.content.strip())]))
+        i += 1
+    return blocks
 
 
 # ---- writing Word ------------------------------------------------------------------------------
 
-def _set_fonts(rPr, latin: str, east_asia: str) -> None:
-    """Explicit fonts on an rPr element: theme fonts would override them, so they go."""
-    rFonts = rPr.find(qn("w:rFonts"))
-    if rFonts is None:
-        rFonts = OxmlElement("w:rFonts")
-        rPr.insert(0, rFonts)
-    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        rFonts.attrib.pop(qn(theme), None)
-    for attr, font in (("w:ascii", latin), ("w:hAnsi", latin), ("w:cs", latin), ("w:eastAsia", east_asia)):
-        rFonts.set(qn(attr), font)
+class TemplateError(ValueError):
+    """The Word template lacks a style the draft writes with."""
 
 
-def _set_up_styles(document) -> None:
-    styles = document.styles
-    defaults = styles.element.find(qn("w:docDefaults"))
-    default_rPr = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}")
-    _set_fonts(default_rPr, BODY_LATIN, BODY_FONT)
-    lang = default_rPr.find(qn("w:lang"))
-    if lang is not None:
-        lang.set(qn("w:eastAsia"), "zh-CN")
-    # paragraph defaults, below table styles: 1.5 lines in the text, the Table Grid's single lines in tables
-    spacing = defaults.find(f"{qn('w:pPrDefault')}/{qn('w:pPr')}/{qn('w:spacing')}")
-    if spacing is not None:
-        spacing.set(qn("w:after"), "0")
-        spacing.set(qn("w:line"), "360")
-
-    normal = styles["Normal"]
-    normal.font.size = BODY_SIZE
-    _set_fonts(normal.element.get_or_add_rPr(), BODY_LATIN, BODY_FONT)
-
-    for name, size, centred in HEADING_STYLES.values():
-        style = styles[name]
-        _set_fonts(style.element.get_or_add_rPr(), HEADING_LATIN, HEADING_FONT)
-        style.font.size = size
-        style.font.bold = False  # 黑体 is heavy enough; a synthetic bold smudges it
-        style.font.italic = False
-        style.font.color.rgb = BLACK
-        style.paragraph_format.space_before = Pt(12)
-        style.paragraph_format.space_after = Pt(6)
-        if centred:
-            style.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    title = styles["Title"].element
-    borders = title.pPr.find(qn("w:pBdr")) if title.pPr is not None else None
-    if borders is not None:  # the template's blue rule under the title
-        title.pPr.remove(borders)
-
-    caption = styles["Caption"]
-    caption.font.size = SMALL_SIZE
-    caption.font.bold = False
-    caption.font.color.rgb = BLACK
-    caption.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    caption.paragraph_format.space_after = Pt(6)
+def _open_template(template: Path):
+    document = docx.Document(str(template))
+    names = {style.name for style in document.styles}
+    missing = [name for name in (*PARAGRAPH_STYLES, TABLE, CODE) if name not in names]
+    if missing:
+        raise TemplateError(f"{template}: the report template has no style named {', '.join(missing)} "
+                            "(the draft writes with these names; restyle them, do not rename them)")
+    body = document.element.body
+    for child in list(body):  # the template's sample page; its section (page, margins, footers) stays
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+    return document
 
 
-def _set_up_page(document) -> None:
-    for section in document.sections:  # A4, a 16 cm wide text column for the 15 cm pictures
-        section.page_width, section.page_height = Cm(21), Cm(29.7)
-        section.left_margin = section.right_margin = Cm(2.5)
-        section.top_margin = section.bottom_margin = Cm(2.5)
-
-
-def _add_runs(paragraph, text: str, *, bold: bool = False, italic: bool = False, highlight=None, size=None) -> None:
-    for value, run_bold, code in inline_runs(text):
-        run = paragraph.add_run(value)
-        if bold or run_bold:
-            run.bold = True
-        if italic:
-            run.italic = True
-        if code:
-            run.font.name = CODE_FONT
-        if highlight is not None:
-            run.font.highlight_color = highlight
-        if size is not None:
-            run.font.size = size
-
-
-def _body_paragraph(document):
-    paragraph = document.add_paragraph()
-    paragraph.paragraph_format.first_line_indent = BODY_SIZE * 2  # two characters, as Chinese text is set
-    return paragraph
-
-
-def _display_width(text: str) -> int:
-    return display_width(plain_text(text))
+def _add_runs(paragraph, runs: list[Run], *, bold: bool = False) -> None:
+    for run in runs:
+        added = paragraph.add_run(run.text)
+        if bold or run.bold:
+            added.bold = True
+        if run.code:
+            added.style = CODE
 
 
 def _cell_extent(text: str) -> tuple[int, int]:
     """(narrowest, natural) width of a cell's text in half-characters: a short text (a name, a figure) is
     never broken; a long one may wrap down to six Chinese characters or a 14-letter word."""
-    natural = _display_width(text)
+    natural = display_width(text)
     if natural <= SHORT_CELL:
         return natural, natural
-    longest_word = max((len(word) for word in re.findall(r"[!-~]+", plain_text(text))), default=0)
+    longest_word = max((len(word) for word in re.findall(r"[!-~]+", text)), default=0)
     return max(SHORT_CELL, min(longest_word, 14)), natural
 
 
-def _column_widths(columns: list[list[str]], text_width: int) -> list[int]:
+def _column_widths(columns: list[list[str]], text_width: int, half_char: int) -> list[int]:
     """Widths (EMU) summing to ``text_width``, as a browser lays out a table: every column gets its narrowest
     width, and what is left goes to the columns whose text would wrap, in proportion to how much would."""
     extents = [[_cell_extent(text) for text in column] for column in columns]
-    narrow = [max([low for low, _ in column] + [2]) * HALF_CHAR + CELL_MARGINS for column in extents]
-    natural = [max([high for _, high in column] + [2]) * HALF_CHAR + CELL_MARGINS for column in extents]
+    narrow = [max([low for low, _ in column] + [2]) * half_char + CELL_MARGINS for column in extents]
+    natural = [max([high for _, high in column] + [2]) * half_char + CELL_MARGINS for column in extents]
     if sum(natural) <= text_width:
         return [int(text_width * n / sum(natural)) for n in natural]
     if sum(narrow) >= text_width:
@@ -320,23 +263,29 @@ def _column_widths(columns: list[list[str]], text_width: int) -> list[int]:
     return [int(low + spare * (high - low) / wanting) for low, high in zip(narrow, natural)]
 
 
+def half_char(document) -> int:
+    """The width of a Latin character in a table cell: half a Chinese one of the table text's size."""
+    size = document.styles[TABLE_TEXT].font.size or Pt(10.5)
+    return int(size * 0.6)
+
+
 def _add_table(document, block: Block, text_width: int) -> None:
     columns = max(len(row) for row in block.rows)
-    rows = [row + [""] * (columns - len(row)) for row in block.rows]
-    table = document.add_table(rows=len(rows), cols=columns, style="Table Grid")
+    rows = [row + [[]] * (columns - len(row)) for row in block.rows]
+    table = document.add_table(rows=len(rows), cols=columns, style=TABLE)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    widths = _column_widths([[row[c] for row in rows] for c in range(columns)], text_width)
+    widths = _column_widths([[plain(row[c]) for row in rows] for c in range(columns)], text_width,
+                            half_char(document))
     alignments = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
                   "right": WD_ALIGN_PARAGRAPH.RIGHT}
     for r, (row, cells) in enumerate(zip(table.rows, rows)):
-        for c, (cell, text) in enumerate(zip(row.cells, cells)):
+        for c, (cell, runs) in enumerate(zip(row.cells, cells)):
             cell.width = widths[c]
             paragraph = cell.paragraphs[0]
-            if r == 0:
-                paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            elif block.align and c < len(block.align):
+            paragraph.style = TABLE_HEADER if r == 0 else TABLE_TEXT
+            if r and block.align and c < len(block.align) and block.align[c] != "left":
                 paragraph.alignment = alignments[block.align[c]]
-            _add_runs(paragraph, text, bold=r == 0, size=SMALL_SIZE)
+            _add_runs(paragraph, runs)
     for column, width in zip(table.columns, widths):
         column.width = width
     header = table.rows[0]._tr.get_or_add_trPr()
@@ -344,22 +293,25 @@ def _add_table(document, block: Block, text_width: int) -> None:
 
 
 def _add_image(document, block: Block, base_dir: Path) -> None:
-    path = (base_dir / block.path)
+    path = base_dir / block.path
     if not path.is_file():
         raise FileNotFoundError(f"image {block.path!r} of ![{block.text}] not found: {path}")
-    document.add_picture(str(path), width=PICTURE_WIDTH)
-    picture = document.paragraphs[-1]
-    picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    picture = document.add_paragraph(style=PICTURE)
+    picture.add_run().add_picture(str(path), width=PICTURE_WIDTH)
     picture.paragraph_format.keep_with_next = True  # never a picture at a page's foot, its caption on the next
     if block.text:
-        _add_runs(document.add_paragraph(style="Caption"), block.text)
+        _add_runs(document.add_paragraph(style=CAPTION), block.runs)
 
 
 def _restart_numbering(document, paragraphs: list) -> None:
     """Each numbered list counts from 1 (Word would otherwise continue the previous list's numbers)."""
-    style_numPr = document.styles["List Number"].element.pPr.numPr
+    style_pPr = document.styles[NUMBERED].element.pPr
+    if style_pPr is None or style_pPr.numPr is None:  # the office's template numbers no list: write the numbers
+        for n, paragraph in enumerate(paragraphs, start=1):
+            paragraph.runs[0].text = f"{n}．" + paragraph.runs[0].text if paragraph.runs else f"{n}．"
+        return
     numbering = document.part.numbering_part.element
-    abstract_id = numbering.num_having_numId(style_numPr.numId.val).abstractNumId.val
+    abstract_id = numbering.num_having_numId(style_pPr.numPr.numId.val).abstractNumId.val
     num = numbering.add_num(abstract_id)
     num.add_lvlOverride(ilvl=0).add_startOverride(1)
     for paragraph in paragraphs:
@@ -368,48 +320,47 @@ def _restart_numbering(document, paragraphs: list) -> None:
         numPr.get_or_add_numId().val = num.numId
 
 
-def _build(blocks: list[Block], base_dir: Path):
-    document = docx.Document()
-    _set_up_styles(document)
-    _set_up_page(document)
+def _build(blocks: list[Block], base_dir: Path, template: Path):
+    document = _open_template(template)
     section = document.sections[0]
     text_width = section.page_width - section.left_margin - section.right_margin
     title = None
-    numbered: list = []  # the paragraphs of the numbered list being written
+    lists: list[list] = []  # the paragraphs of each numbered list
     for block in blocks:
-        if block.kind != "numbered" and numbered:
-            _restart_numbering(document, numbered)
-            numbered = []
         if block.kind == "heading":
-            style, _, _ = HEADING_STYLES[min(block.level, 4)]
-            _add_runs(document.add_paragraph(style=style), block.text)
-            if block.level == 1 and title is None:
-                title = plain_text(block.text)
-        elif block.kind == "paragraph":
-            _add_runs(_body_paragraph(document), block.text)
+            if block.level == 1:
+                style = TITLE
+                title = title or block.text
+            else:
+                style = HEADINGS.get(block.level, DEEP_HEADING)
+            _add_runs(document.add_paragraph(style=style), block.runs)
+        elif block.kind in ("paragraph", "code"):
+            _add_runs(document.add_paragraph(style=BODY), block.runs)
         elif block.kind == "bullet":
-            _add_runs(document.add_paragraph(style="List Bullet"), block.text)
+            _add_runs(document.add_paragraph(style=BULLET), block.runs)
         elif block.kind == "numbered":
-            paragraph = document.add_paragraph(style="List Number")
-            _add_runs(paragraph, block.text)
-            numbered.append(paragraph)
-        elif block.kind == "quote":  # a passage for a person to write: it has to stand out
-            _add_runs(_body_paragraph(document), block.text, italic=True, highlight=WD_COLOR_INDEX.YELLOW)
+            paragraph = document.add_paragraph(style=NUMBERED)
+            _add_runs(paragraph, block.runs)
+            if block.first or not lists:
+                lists.append([])
+            lists[-1].append(paragraph)
+        elif block.kind == "quote":  # a passage for a person to write: its style makes it stand out
+            _add_runs(document.add_paragraph(style=TO_WRITE), block.runs)
         elif block.kind == "table":
             _add_table(document, block, text_width)
         elif block.kind == "image":
             _add_image(document, block, base_dir)
         elif block.kind == "rule":
-            document.add_paragraph()
+            document.add_paragraph(style=BODY)
         else:  # pragma: no cover - parse() makes no other kind
             raise ValueError(f"unknown block kind {block.kind!r}")
-    if numbered:
-        _restart_numbering(document, numbered)
+    for paragraphs in lists:
+        _restart_numbering(document, paragraphs)
     return document, title
 
 
 def _drop_thumbnail(document) -> None:
-    """The template's thumbnail would show another document's first page in a file browser."""
+    """A thumbnail would show the template's first page in a file browser."""
     rels = document.part.package.rels
     for rId in [rId for rId, rel in rels.items() if rel.reltype == RT.THUMBNAIL]:
         del rels[rId]
@@ -426,8 +377,9 @@ def _write_zip(data: bytes, out: Path, timestamp: datetime) -> None:
             target.writestr(entry, source.read(info.filename))
 
 
-def markdown_to_docx(markdown: str, out: Path, base_dir: Path, timestamp: datetime | None = None) -> Path:
-    """Write ``markdown`` as a Word document at ``out``; image paths are relative to ``base_dir``.
+def markdown_to_docx(markdown: str, out: Path, base_dir: Path, timestamp: datetime | None = None,
+                     template: Path = TEMPLATE) -> Path:
+    """Write ``markdown`` as a Word document at ``out`` on ``template``; image paths are relative to ``base_dir``.
 
     ``timestamp`` is written as the document's created/modified/printed time (default 2000-01-01), so
     that the same input always gives the same file. Returns ``out``.
@@ -435,7 +387,7 @@ def markdown_to_docx(markdown: str, out: Path, base_dir: Path, timestamp: dateti
     timestamp = timestamp or DEFAULT_TIMESTAMP
     if timestamp.tzinfo is not None:  # python-docx writes the clock time as UTC: give it UTC
         timestamp = timestamp.astimezone(timezone.utc).replace(tzinfo=None)
-    document, title = _build(parse(markdown), Path(base_dir))
+    document, title = _build(parse(markdown), Path(base_dir), Path(template))
     _drop_thumbnail(document)
     properties = document.core_properties
     properties.title = title or ""
