@@ -151,6 +151,9 @@ def cmd_sql(args) -> int:
     from town_industry.cli.sql_shell import prompt, run
     from town_industry.db import read
 
+    if args.url:  # what a BI tool is given: absolute, so that it works from any directory
+        print(f"duckdb+warehouse:///{settings.published_path().resolve()}?access_mode=read_only")
+        return 0
     print(f"-- {settings.published_path()} (read-only)", file=sys.stderr)
     with read() as con:
         if args.query:
@@ -307,6 +310,8 @@ def parser() -> argparse.ArgumentParser:
     sql = command("sql", cmd_sql, "SQL on the published copy of the warehouse (read-only, never blocks a load).")
     warehouse_option(sql)
     sql.add_argument("query", nargs="?", help="one statement; without it, read statements from standard input")
+    sql.add_argument("--url", action="store_true", help="print the SQLAlchemy URL of the published copy, for BI "
+                     "tools (duckdb+warehouse://, absolute), and exit")
 
     rebuild = command("rebuild", cmd_rebuild, "Rebuild the warehouse from the archive of delivered files (the file "
                       "each source-month holds now) into a new file, and compare the fingerprints table by table. "
