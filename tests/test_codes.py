@@ -59,15 +59,15 @@ def test_high_tech_classes(code):
     assert classify(code).is_high_tech_manufacturing
 
 
-@pytest.mark.parametrize("code", ["1711", "1810", "2922", "3311", "3421", "3360", "4411"])
+@pytest.mark.parametrize("code", ["1711", "1819", "2922", "3311", "3421", "3360", "4411"])
 def test_not_high_tech_classes(code):
     assert not classify(code).is_high_tech_manufacturing
 
 
 @pytest.mark.parametrize("code,groups", [
-    ("0610", (True, False, False)), ("1711", (True, True, False)), ("4311", (True, True, False)),
+    ("0610", (True, False, False)), ("1711", (True, True, False)), ("4310", (True, True, False)),
     ("4411", (True, False, False)), ("4620", (True, False, False)), ("4710", (False, False, False)),
-    ("5110", (False, False, True)), ("7010", (False, False, True)), ("9700", (False, False, True)),
+    ("5111", (False, False, True)), ("7010", (False, False, True)), ("9700", (False, False, True)),
     ("0111", (False, False, False))])
 def test_industry_groups(code, groups):
     """Industrial = divisions 06-46, manufacturing = 13-43, services = 51-97."""
@@ -85,14 +85,21 @@ def test_dim_industry_agrees_with_classify():
     ensure_schema(con, ())
     rows = con.execute("SELECT industry_code, section_code, is_industrial, is_manufacturing, is_services, "
                        "is_high_tech_manufacturing FROM main.dim_industry").fetchall()
-    assert len(rows) == 97 * 100
+    assert len(rows) == 1381  # every class of the standard, and only those
+    named = con.execute("SELECT count(*) FROM main.dim_industry WHERE class_name IS NOT NULL AND group_name IS NOT "
+                        "NULL AND division_name IS NOT NULL AND section_name IS NOT NULL").fetchone()[0]
+    assert named == 1381
+    assert con.execute("SELECT class_name, group_code, group_name, division_name, section_name FROM main.dim_industry "
+                       "WHERE industry_code = '1819'").fetchone() == (
+        "其他机织服装制造", "181", "机织服装制造", "纺织服装、服饰业", "制造业")
     for code, *flags in rows:
         c = classify(code)
         assert [c.section_code, c.is_industrial, c.is_manufacturing, c.is_services,
                 c.is_high_tech_manufacturing] == flags, code
 
 
-@pytest.mark.parametrize("code,valid", [("1711", True), ("0111", True), ("9700", True), ("9811", False),
-                                         ("0011", False), ("171", False), ("17110", False), ("17A1", False)])
+@pytest.mark.parametrize("code,valid", [("1711", True), ("0111", True), ("9700", True), ("1819", True),
+                                         ("9811", False), ("0011", False), ("171", False), ("17110", False),
+                                         ("17A1", False), ("1810", False), ("1799", False), (1711, False)])
 def test_industry_class_format(code, valid):
     assert is_valid_industry_class(code) is valid

@@ -39,6 +39,9 @@ CASES = {
     "uscc_forbidden_character": (set_cell("uscc", "91110108551385O82Q"), "invalid_uscc", 3, "uscc"),
     "industry_code_not_4_digits": (set_cell("industry_code", "171"), "invalid_industry_code", 3, "industry_code"),
     "industry_division_unknown": (set_cell("industry_code", "9911"), "invalid_industry_code", 3, "industry_code"),
+    # a division the standard has, a class it does not: 1810 was a class of the 2011 edition only
+    "industry_class_not_in_the_standard": (set_cell("industry_code", "1810"), "invalid_industry_code", 3,
+                                           "industry_code"),
     "negative_amount": (set_cell("gross_output", "-12.5"), "negative_amount", 3, "gross_output"),
     "high_tech_over_gross": (high_tech_over_gross, "high_tech_output_exceeds_gross_output", 3, "high_tech_output"),
     "required_cell_empty": (set_cell("enterprise_name", ""), "required_cell_empty", 3, "enterprise_name"),

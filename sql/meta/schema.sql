@@ -6,6 +6,14 @@ CREATE SCHEMA IF NOT EXISTS mart;     -- KPI tables analysts query by name
 -- The warehouse's key of the month a date falls in: month_key(DATE '2020-06-03') = 202006.
 CREATE OR REPLACE MACRO month_key(d) AS year(d) * 100 + month(d);
 
+-- What each reference dimension (dim_date, dim_industry) was built from: its SQL and reference files'
+-- digest. A changed definition or reference file rebuilds it at the next start.
+CREATE TABLE IF NOT EXISTS meta.reference_builds (
+    table_name  VARCHAR   PRIMARY KEY,
+    digest      VARCHAR   NOT NULL,
+    built_at    TIMESTAMP NOT NULL
+);
+
 -- One row per file seen by a load task, whatever became of it.
 CREATE TABLE IF NOT EXISTS meta.file_loads (
     source          VARCHAR   NOT NULL,

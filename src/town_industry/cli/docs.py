@@ -70,7 +70,7 @@ TYPE_WORDS = {"month": "month", "date": "date", "boolean": "yes/no", "decimal": 
 FORMAT_WORDS = {
     "uscc": "unified social credit code: 18 characters from `0-9 A-H J-N P-R T U W-Y` (no I, O, S, V, Z), "
             "the last one the GB 32100-2015 check character",
-    "industry_class": "industry class: 4 digits whose first two are a GB/T 4754-2017 division",
+    "industry_class": "industry class: a 4-digit class (小类) of GB/T 4754-2017 (include/reference/gbt4754_2017.csv)",
     "id_number": "resident ID number: 17 digits and a check character (`0-9` or `X`, GB 11643-1999) "
                  "with a real birth date",
 }
