@@ -120,3 +120,28 @@ def test_a_parameter_named_in_a_sql_comment_is_not_passed():
     con = duckdb.connect()
     sql = "-- the period's last month, $last_month_key, bounds it\nSELECT $first_month_key AS first"
     assert run_sql(con, sql, {"first_month_key": 202001, "last_month_key": 202006}).fetchall() == [(202001,)]
+
+
+def test_every_identifier_a_definition_names_is_a_warehouse_column_a_code_or_a_kpi(sample_pipeline):
+    """A definition speaks of the warehouse: 'sum of amount_yuan / 10,000' named the file's column, not the
+    warehouse's amount (already 万元), and read literally gave a figure 10,000 times too small."""
+    import re
+
+    import duckdb
+
+    from town_industry.contracts.sources import declared_sources
+
+    with duckdb.connect(str(sample_pipeline.warehouse), read_only=True) as con:
+        columns = {name for (name,) in con.execute("SELECT DISTINCT column_name FROM duckdb_columns() "
+                                                   "WHERE schema_name IN ('main', 'mart')").fetchall()}
+    code_values = {value for source in declared_sources() for column in source.columns
+                   for value in (column.values or {})}
+    catalogue = kpis.catalogue()
+    known = columns | code_values | {k.code for k in catalogue.kpis}
+    unknown = {}
+    for kpi in catalogue.kpis:
+        named = set(re.findall(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", kpi.definition_en))
+        if named - known:
+            unknown[kpi.code] = sorted(named - known)
+    assert unknown == {}
+    assert "amount" in columns and "amount_yuan" not in columns  # what the old definitions got wrong
