@@ -22,11 +22,14 @@ from town_industry import settings
 from town_industry.contracts.kpis import catalogue
 from town_industry.orchestration import alerts, kpi_tasks
 from town_industry.contracts.report_layout import layout
+from town_industry.contracts.targets import declared_targets
 from town_industry.settings import WRITER_POOL, WRITER_QUEUE
 
-# The draft's declared chapters and charts, checked against the KPI catalogue: a mistake in either stops
-# this DAG here, at parse, with the file and the key (the ingestion DAGs are not affected).
+# The draft's declared chapters and charts, and the targets (include/targets/), checked against the KPI
+# catalogue: a mistake in any stops this DAG here, at parse, with the file and the key (the ingestion DAGs
+# are not affected).
 layout()
+declared_targets()
 
 with DAG(
     dag_id="build_kpi_mart",

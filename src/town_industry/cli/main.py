@@ -160,16 +160,18 @@ def cmd_suites(args) -> int:
 
 
 def _catalogue_errors() -> list[ValueError]:
-    """The KPI catalogue and the draft's layout, checked as the KPI DAG's parse checks them."""
+    """The KPI catalogue, the draft's layout and the targets (include/targets/), checked as the KPI DAG's
+    parse checks them."""
     from town_industry.contracts.kpis import catalogue
     from town_industry.contracts.report_layout import layout
+    from town_industry.contracts.targets import targets_errors
 
     try:
         catalogue()
         layout()
     except ValueError as exc:  # each names its file and key
         return [exc]
-    return []
+    return targets_errors()  # one per broken file
 
 
 def cmd_docs(args) -> int:
@@ -300,8 +302,9 @@ def parser() -> argparse.ArgumentParser:
     archive.add_argument("--sha", help="the SHA-256 (or a prefix) of the version to take out")
     archive.add_argument("--out", type=Path, help="where to write it")
 
-    command("suites", cmd_suites, "Check every declaration (include/sources/*.yml, include/rules.yml), then "
-            "regenerate expectations/suites/*.json; exit status 1, nothing written, if any declaration is wrong.")
+    command("suites", cmd_suites, "Check every declaration (include/sources/*.yml, include/rules.yml, "
+            "include/kpis.yml, include/report/report.yml, include/targets/*.yml), then regenerate "
+            "expectations/suites/*.json; exit status 1, nothing written, if any declaration is wrong.")
     command("docs", cmd_docs, "Regenerate the generated pages of docs/ from the declarations.")
     new_source = command("new-source", cmd_new_source, "Scaffold a new source: its declaration "
                          "include/sources/NAME.yml, a fact model, a history check, a header-only sample month, "
