@@ -132,6 +132,12 @@ def half_year_months(period: str) -> list[str]:
     return report_period_months(period)
 
 
+def report_periods_in(period: str) -> list[str]:
+    """The report periods a report covers: a half-year itself; a year its two half-years and itself."""
+    year, kind = _report_period(check_report_period(period))
+    return [f"{year}H1", f"{year}H2", period] if kind == "FY" else [period]
+
+
 def report_period_order(period: str) -> tuple[int, int]:
     """Sort key: by year, then H1, H2, FY (sorting the names would put 2020FY before 2020H1)."""
     year, kind = _report_period(check_report_period(period))
