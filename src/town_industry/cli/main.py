@@ -1,7 +1,7 @@
 """``town-industry``: the one command line of the pipeline (the Makefile's targets call it).
 
     town-industry run --from 2019-01 --to 2020-12      load every source's months through the real DAGs
-    town-industry report --period 2020H1                (re)draft a half-year from the KPI mart
+    town-industry report --period 2020H1 2020FY         (re)draft half-years / full years from the KPI mart
     town-industry summary                               what the warehouse holds
     town-industry sql ["FROM mart.half_year_kpis"]      SQL on the published copy (read-only)
     town-industry rebuild                               rebuild the warehouse from the archive, compare
@@ -82,9 +82,20 @@ def cmd_archive(args) -> int:
 def cmd_report(args) -> int:
     from town_industry.report.draft import draft
 
-    path = draft(args.period, settings.warehouse_path(), settings.reports_dir())
-    print(f"Report draft for {args.period}: {path}\n                        and {path.with_suffix('.docx')}")
+    for period in args.periods:
+        path = draft(period, settings.warehouse_path(), settings.reports_dir())
+        print(f"Report draft for {period}: {path}\n                        and {path.with_suffix('.docx')}")
     return 0
+
+
+def _report_period(text: str) -> str:
+    """argparse type: a report period's name, refused with what one looks like (before anything is drafted)."""
+    from town_industry.periods import check_report_period
+
+    try:
+        return check_report_period(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def cmd_summary(args) -> int:
@@ -115,7 +126,8 @@ def cmd_explain(args) -> int:
                             [args.period, kpi.code]).fetchone()
         drivers = read_drivers(con, args.period, kpi.code)
     if value is None:
-        print(f"{args.period}: not in the KPI mart (mart.half_year_kpis): not a complete half-year", file=sys.stderr)
+        print(f"{args.period}: not in the KPI mart (mart.half_year_kpis): not a complete half-year or year",
+              file=sys.stderr)
         return 1
     print(f"{kpi.name_zh} ({kpi.code}) {args.period}: {figure(value[0], kpi.unit, kpi.precision)}")
     print(f"  {kpi.definition_zh}")
@@ -263,9 +275,10 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--sources", default="", help="comma-separated sources (default: every declared one)")
     run.add_argument("--no-kpis", action="store_true", help="load only; skip the KPI mart and report DAG")
 
-    report = command("report", cmd_report, "(Re)draft one half-year from the KPI mart into <reports>/<period>/ "
-                     "(Markdown, Word, charts).")
-    report.add_argument("--period", required=True, help="half-year, e.g. 2020H1")
+    report = command("report", cmd_report, "(Re)draft half-years and full years from the KPI mart into "
+                     "<reports>/<period>/ (Markdown, Word, charts), in the order given.")
+    report.add_argument("--period", dest="periods", nargs="+", required=True, type=_report_period,
+                        help="one or more report periods: half-years (2020H1, 2020H2) or full years (2020FY)")
     warehouse_option(report)
     report.add_argument("--reports-dir", type=Path, help="output root (default: $REPORTS_DIR or reports/)")
 
