@@ -1,5 +1,6 @@
 # Two commands do everything on a fresh machine with Python 3.11 and make:
-#   make demo   install what is missing, run the pipeline on the sample data, draft the 2020H1 report
+#   make demo   install what is missing, run the pipeline on the sample data, draft the 2020H1, 2020H2 and
+#               2020FY reports
 #   make test   the whole test suite (make test-fast: the unit tests only)
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -35,13 +36,13 @@ demo: airflow-home
 	PERSON_ID_HMAC_KEY=$(DEMO_KEY) $(MAKE) --no-print-directory run FROM=2019-01 TO=2020-12 SOURCES= \
 		DATA_DIR=$(CURDIR)/include/data WAREHOUSE=$(CURDIR)/build/warehouse.duckdb
 	$(CLI) summary --warehouse $(CURDIR)/build/warehouse.duckdb
-	@$(MAKE) --no-print-directory report PERIOD=2020H1 WAREHOUSE=$(CURDIR)/build/warehouse.duckdb
+	@$(MAKE) --no-print-directory report PERIOD="2020H1 2020H2 2020FY" WAREHOUSE=$(CURDIR)/build/warehouse.duckdb
 
 run: airflow-home
 	$(CLI) run --from $(FROM) --to $(TO) --data-dir $(DATA_DIR) --warehouse $(WAREHOUSE) --sources "$(SOURCES)"
 
 PERIOD ?= 2020H1
-report: install       ## (re)draft one half-year from the KPI mart into reports/<period>/
+report: install       ## (re)draft report periods from the KPI mart into reports/<period>/: PERIOD="2020H1 2020FY"
 	$(CLI) report --period $(PERIOD) --warehouse $(WAREHOUSE)
 
 pdf: install          ## the period's Word draft as PDF (LibreOffice; installed where missing): make pdf PERIOD=2020H1

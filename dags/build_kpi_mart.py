@@ -1,15 +1,17 @@
-"""Half-year KPIs and the report draft, rebuilt when the loads of the sources they read settle.
+"""Report-period KPIs and the report drafts, rebuilt when the loads of the sources they read settle.
 
 Scheduled on the warehouse assets of every source a KPI reads (any one of them), not on a clock:
 
     wait_for_loads  ->  build_kpis  ->  draft_reports
     (until no ingest     (writer pool: recompute the     (reads the published copy:
      load is queued       complete periods whose files    reports/<period>/ in Markdown
-     or running)          changed: marts/kpis.py)         and Word for each half-year rebuilt)
+     or running)          changed: marts/kpis.py)         and Word for each report period
+                                                          rebuilt: half-years, full years)
 
-A half-year is built once all six of its months are loaded for every core source, and rebuilt when
-any file it depends on is revised (optional sources' files included: their KPIs are NULL until their
-months are there). Runs with nothing new to build finish at once.
+A half-year is built once all six of its months are loaded for every core source (a full year once all
+twelve are, and drafted as the year's 工作总结), and rebuilt when any file it depends on is revised
+(optional sources' files included: their KPIs are NULL until their months are there). Runs with nothing
+new to build finish at once.
 """
 from __future__ import annotations
 
@@ -22,15 +24,18 @@ from town_industry import settings
 from town_industry.contracts.kpis import catalogue
 from town_industry.orchestration import alerts, kpi_tasks
 from town_industry.contracts.report_layout import layout
+from town_industry.contracts.targets import declared_targets
 from town_industry.settings import WRITER_POOL, WRITER_QUEUE
 
-# The draft's declared chapters and charts, checked against the KPI catalogue: a mistake in either stops
-# this DAG here, at parse, with the file and the key (the ingestion DAGs are not affected).
+# The draft's declared chapters and charts, and the targets (include/targets/), checked against the KPI
+# catalogue: a mistake in any stops this DAG here, at parse, with the file and the key (the ingestion DAGs
+# are not affected).
 layout()
+declared_targets()
 
 with DAG(
     dag_id="build_kpi_mart",
-    description="Half-year KPI mart and report drafts",
+    description="KPI mart and report drafts (half-years and full years)",
     doc_md=__doc__,
     schedule=AssetAny(*(Asset(f"warehouse_{source}") for source in catalogue().input_sources)),
     start_date=datetime(2019, 1, 1),

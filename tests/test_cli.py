@@ -86,3 +86,11 @@ def test_run_output_goes_to_its_log_and_the_terminal_gets_it_back(tmp_path, capf
         logging.getLogger().removeHandler(handler)
     assert log.read_text(encoding="utf-8").splitlines() == ["from print", "from a logger", "from a kept stream"]
     assert capfd.readouterr().out == "after\nkept, after\n"
+
+
+def test_report_takes_several_periods_and_refuses_a_bad_name(capsys):
+    assert parser().parse_args(["report", "--period", "2020H1", "2020H2", "2020FY"]).periods == \
+        ["2020H1", "2020H2", "2020FY"]
+    with pytest.raises(SystemExit) as exit_:
+        main(["report", "--period", "2020H1", "2020H3"])
+    assert exit_.value.code == 2 and "'2020H3' is not a report period" in capsys.readouterr().err

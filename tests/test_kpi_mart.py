@@ -244,13 +244,13 @@ def test_build_waits_for_all_six_months_of_every_core_source(hand):
     hand.load("enterprise_monthly", "2020-06", [enterprise("A", 100)])
     hand.load("investment_monthly", "2020-06", [project("P2", 600, 10)])  # employment's June is missing
     built = mart.build_mart(hand.con)
-    assert built["complete_half_years"] == []
+    assert built["complete_periods"] == []
     assert built["built_months"] == h1[:5]
     assert hand.con.execute("SELECT count(*) FROM mart.half_year_kpis").fetchone()[0] == 0
 
     hand.load("employment_services", "2020-06", [service("c6", "employment_certificate", "p1", day=date(2020, 6, 1))])
     built = mart.build_mart(hand.con)
-    assert built["built_half_years"] == ["2020H1"] and built["built_months"] == ["2020-06"]
+    assert built["built_periods"] == ["2020H1"] and built["built_months"] == ["2020-06"]
     rows = dict(hand.con.execute("SELECT kpi_code, unit FROM mart.half_year_kpis WHERE period = '2020H1'").fetchall())
     assert rows == {k.code: k.unit for k in catalogue().for_grain("half_year")}  # every KPI, its unit
     assert half_year_values(hand.con, "2020H1")["taxable_sales"] == 600
@@ -262,19 +262,21 @@ def test_build_waits_for_all_six_months_of_every_core_source(hand):
 def test_build_recomputes_exactly_the_periods_a_revision_touches(hand):
     _load_all_core(hand, periods.half_year_months("2020H1") + periods.half_year_months("2020H2"))
     first = mart.build_mart(hand.con)
-    assert first["built_half_years"] == ["2020H1", "2020H2"]
-    assert mart.build_mart(hand.con)["built_half_years"] == []  # nothing changed: nothing rebuilt
+    assert first["built_periods"] == ["2020H1", "2020H2", "2020FY"]  # a complete year is a report period too
+    assert mart.build_mart(hand.con)["built_periods"] == []  # nothing changed: nothing rebuilt
 
     hand.load("enterprise_monthly", "2020-04", [enterprise("A", 160)])  # a revised April
     built = mart.build_mart(hand.con)
-    # April's own half-year and every later period (growth and runs of months look back)
-    assert built["built_half_years"] == ["2020H1", "2020H2"]
+    # April's own half-year and year, and every later period (growth and runs of months look back)
+    assert built["built_periods"] == ["2020H1", "2020H2", "2020FY"]
     assert built["built_months"] == ["2020-04", "2020-05", "2020-06", "2020-07", "2020-08", "2020-09",
                                      "2020-10", "2020-11", "2020-12"]
     assert half_year_values(hand.con, "2020H1")["taxable_sales"] == 660
 
     hand.load("enterprise_monthly", "2020-10", [enterprise("A", 90)])  # a revision in H2 leaves H1 alone
-    assert mart.build_mart(hand.con)["built_half_years"] == ["2020H2"]
+    assert mart.build_mart(hand.con)["built_periods"] == ["2020H2", "2020FY"]
+    assert half_year_values(hand.con, "2020FY")["taxable_sales"] == \
+        half_year_values(hand.con, "2020H1")["taxable_sales"] + half_year_values(hand.con, "2020H2")["taxable_sales"]
 
 
 # --- per-KPI completeness: a KPI on an optional source -------------------------------------------------
@@ -296,7 +298,7 @@ def test_a_kpi_is_null_until_every_month_of_its_own_sources_is_loaded(hand, tmp_
         hand.load("enterprise_monthly", month, [enterprise("A", 100)])
         hand.load("investment_monthly", month, [project("P2", 600, 10)])
     # employment was never loaded: its fact table does not even exist, and the build does not need it
-    assert mart.build_mart(hand.con, cat=cat)["built_half_years"] == ["2020H1"]
+    assert mart.build_mart(hand.con, cat=cat)["built_periods"] == ["2020H1"]
     values = half_year_values(hand.con, "2020H1")
     assert values["taxable_sales"] == 600 and values["employment_certificates"] is None
 
@@ -306,17 +308,17 @@ def test_a_kpi_is_null_until_every_month_of_its_own_sources_is_loaded(hand, tmp_
 
     for month in h1[:5]:  # five months of six: still NULL, never the five months' sum
         hand.load("employment_services", month, certificates(month))
-    assert mart.build_mart(hand.con, cat=cat)["built_half_years"] == ["2020H1"]
+    assert mart.build_mart(hand.con, cat=cat)["built_periods"] == ["2020H1"]
     assert half_year_values(hand.con, "2020H1")["employment_certificates"] is None
     assert hand.con.execute("SELECT count(*) FROM mart.kpi_members WHERE kpi_code = 'flexible_employment_subsidy_persons'"
                             ).fetchone()[0] == 0
 
     hand.load("employment_services", "2020-06", certificates("2020-06"))
-    assert mart.build_mart(hand.con, cat=cat)["built_half_years"] == ["2020H1"]
+    assert mart.build_mart(hand.con, cat=cat)["built_periods"] == ["2020H1"]
     assert half_year_values(hand.con, "2020H1")["employment_certificates"] == 6
     # a revised month of the optional source rebuilds the period too
     hand.load("employment_services", "2020-03", certificates("2020-03", n=3))
-    assert mart.build_mart(hand.con, cat=cat)["built_half_years"] == ["2020H1"]
+    assert mart.build_mart(hand.con, cat=cat)["built_periods"] == ["2020H1"]
     assert half_year_values(hand.con, "2020H1")["employment_certificates"] == 8
 
 

@@ -47,7 +47,7 @@ def _computed(hand) -> tuple[dict, dict]:
     built = [p for (p,) in hand.con.execute("SELECT period FROM meta.kpi_builds").fetchall()]
     loaded = mart.loaded_months(hand.con, catalogue())
     for period in built:
-        grain = "half_year" if periods.is_half_year(period) else "month"
+        grain = "half_year" if periods.is_report_period(period) else "month"
         for kpi in catalogue().for_grain(grain):
             # a KPI on a source with months missing (here: the optional sources, never loaded) is NULL
             complete = mart.is_complete(kpi, period, loaded)
@@ -72,16 +72,20 @@ def test_a_build_stores_what_each_kpi_sql_gives_after_revisions(hand):
     h2 = dict(hand.con.execute("SELECT kpi_code, value FROM mart.half_year_kpis WHERE period = '2020H2'").fetchall())
     assert h2["above_scale_enterprises"] == 3 and h2["taxable_sales"] == 6 * 250
     assert h2["taxable_sales_yoy_pct"] == pytest.approx((6 * 250) / (6 * 230) * 100 - 100)  # C's 2019 row counts
+    year = dict(hand.con.execute("SELECT kpi_code, value FROM mart.half_year_kpis WHERE period = '2020FY'").fetchall())
+    assert year["taxable_sales"] == 12 * 250 and year["rd_expense"] == 12 * 3
+    assert year["taxable_sales_yoy_pct"] == pytest.approx(250 / 230 * 100 - 100)
 
     # December revised: B drops below scale, A is renamed, D appears with R&D; amounts change.
     hand.load("enterprise_monthly", "2020-12", [enterprise("A", 130, rd=2, name="新名A"), enterprise("B", 60, above=False),
                                                 enterprise("C", 70, rd=1), enterprise("D", 10, rd=3)])
     built = mart.build_mart(hand.con)
-    assert built["built_half_years"] == ["2020H2"] and built["built_months"] == ["2020-12"]
+    assert built["built_periods"] == ["2020H2", "2020FY"] and built["built_months"] == ["2020-12"]
     assert _stored(hand) == _computed(hand)
     members = _stored(hand)[1]
     assert members[("2020H2", "above_scale_enterprises")] == {("A", "新名A"), ("C", "企业C"), ("D", "企业D")}
     assert members[("2020H1", "above_scale_enterprises")] == {("A", "企业A"), ("B", "企业B"), ("C", "企业C")}
+    assert members[("2020FY", "above_scale_enterprises")] == members[("2020H2", "above_scale_enterprises")]
 
     # and back: the same members as before the revision
     hand.load("enterprise_monthly", "2020-12", year_2020("2020-12"))
@@ -116,8 +120,8 @@ def test_a_warehouse_built_before_the_totals_table_gets_it_with_its_next_build(h
     mart.build_mart(hand.con)
     expected = _stored(hand)
     hand.con.execute("DROP TABLE mart.enterprise_monthly_totals")
-    assert mart.build_mart(hand.con)["built_half_years"] == []  # nothing stale: the table is back, empty
+    assert mart.build_mart(hand.con)["built_periods"] == []  # nothing stale: the table is back, empty
     assert hand.con.execute("SELECT count(*) FROM mart.enterprise_monthly_totals").fetchone()[0] == 0
     hand.con.execute("DELETE FROM meta.kpi_builds WHERE period = '2020H2'")  # as a revised file would
-    assert mart.build_mart(hand.con)["built_half_years"] == ["2020H2"]
+    assert mart.build_mart(hand.con)["built_periods"] == ["2020H2"]
     assert _stored(hand) == expected

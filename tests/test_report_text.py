@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from town_industry.contracts import kpis
-from town_industry.periods import half_year_months
+from town_industry.periods import report_period_months
 from town_industry.report.data import Figure, Month, ReportData
 from town_industry.report.draft import render_markdown
 
@@ -16,7 +16,7 @@ def report_data(period="2020H1", monthly_yoy=(None,) * 6, members=None, **values
     defaults.update(values)
     figures = {code: Figure(catalogue.get(code), v) for code, v in defaults.items()}
     months = [Month(m, {"taxable_sales": 10000.0 + i, "taxable_sales_yoy_pct": g, "fixed_asset_investment": 500.0})
-              for i, (m, g) in enumerate(zip(half_year_months(period), monthly_yoy))]
+              for i, (m, g) in enumerate(zip(report_period_months(period), monthly_yoy))]
     year_before = [Month(f"{int(m.month[:4]) - 1}{m.month[4:]}") for m in months]
     return ReportData(period, figures, members or {}, months, year_before, [])
 
@@ -94,3 +94,54 @@ def test_charts_are_numbered_in_the_order_the_draft_shows_them():
     markdown = render_markdown(report_data(), CHARTS)
     assert "![图1　2020年上半年各月规上工业应税销售及同比增速](charts/taxable_sales.png)" in markdown
     assert "![图2　2020年上半年各月固定资产投资与上年同期对比](charts/fixed_asset_investment.png)" in markdown
+
+
+def _targets(period: str, *entries):
+    from pathlib import Path
+
+    from town_industry.contracts.targets import Target, Targets
+
+    return Targets(period, tuple(Target(**e) for e in entries), Path(f"include/targets/{period}.yml"))
+
+
+def test_a_full_year_is_a_work_summary_of_twelve_months_planning_the_next_year():
+    from town_industry.report.data import Half
+
+    catalogue = kpis.catalogue()
+    data = report_data(period="2020FY", monthly_yoy=(None,) * 12, taxable_sales=214199.48,
+                       taxable_sales_yoy_pct=3.5)
+    data.halves = [Half(p, {"taxable_sales": Figure(catalogue.get("taxable_sales"), v),
+                            "taxable_sales_yoy_pct": Figure(catalogue.get("taxable_sales_yoy_pct"), g),
+                            "fixed_asset_investment": Figure(catalogue.get("fixed_asset_investment"), 1.0)})
+                   for p, v, g in (("2020H1", 92600.0, -2.3), ("2020H2", 121599.48, None))]
+    markdown = render_markdown(data, CHARTS)
+    assert markdown.startswith("# 东社镇2020年工业经济工作总结（草稿）\n")
+    assert "根据2020-01至2020-12各月报表" in markdown and "上半年工业经济" not in markdown
+    assert "全年，全镇0家规模以上工业企业累计完成应税销售21.42亿元，按可比口径同比增长3.5%；分半年看，" \
+           "上半年完成9.26亿元、同比下降2.3%，下半年完成12.16亿元、暂无同比数据（上年同期未入库）。" in markdown
+    assert "![图1　2020年全年各月规上工业应税销售及同比增速]" in markdown
+    assert "## 五、2021年工作打算" in markdown and "目标完成情况" not in markdown  # no targets given here
+
+
+def test_the_plans_list_the_next_periods_targets_and_the_period_reports_its_own():
+    from town_industry.report.progress import progress
+
+    data = report_data(period="2020H2")
+    data.next_targets = _targets("2021H1", {"kpi": "fixed_asset_investment", "name_zh": "完成固定资产投资",
+                                            "target": 9.5, "unit": "亿元", "note": "含技改"})
+    h2 = _targets("2020H2", {"kpi": "manufacturing_projects_started", "name_zh": "新开工制造业项目", "target": 4, "unit": "个"},
+                  {"kpi": "fixed_asset_investment", "name_zh": "完成固定资产投资", "target": 100000, "unit": "万元"},
+                  {"kpi": "boiler_retrofits_completed", "name_zh": "锅炉改造", "target": 2, "unit": "家"},
+                  {"kpi": "high_tech_output_share_pct", "name_zh": "高新技术产业产值占比", "target": 50, "unit": "%"})
+    data.progress = [progress(h2, {"manufacturing_projects_started": 5.0, "fixed_asset_investment": 87000.0,
+                                   "boiler_retrofits_completed": None, "high_tech_output_share_pct": 55.4})]
+    markdown = render_markdown(data, CHARTS)
+    chapter = markdown.split("## 四、目标完成情况")[1].split("## 五、存在的困难和问题")[0]
+    assert ("2020年下半年共设定目标4项（`include/targets/2020H2.yml`），完成情况按指标集市 `mart.half_year_kpis`（期间 "
+            "2020H2）的数字核对：已完成2项（新开工制造业项目、高新技术产业产值占比）；未完成1项：完成固定资产投资目标10亿元、"
+            "完成8.7亿元（完成目标的87%）；锅炉改造暂无数据（所需报表未全部入库），无法核对。") in chapter
+    assert "| 新开工制造业项目 | 4个 | 5个 | 125% | 已完成 | `manufacturing_projects_started` |" in chapter
+    assert "| 锅炉改造 | 2家 | — | — | 暂无数据 | `boiler_retrofits_completed` |" in chapter  # never a 0
+    assert "| 高新技术产业产值占比 | 50% | 55.4% | — | 已完成 | `high_tech_output_share_pct` |" in chapter
+    plans = markdown.split("## 六、2021年上半年工作打算")[1].split("## 附录")[0]
+    assert "| 完成固定资产投资 | 9.5亿元 | `fixed_asset_investment` | 含技改 |" in plans

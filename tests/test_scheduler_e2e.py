@@ -290,7 +290,7 @@ def test_the_kpi_dag_fired_from_the_loads_and_drafted_2020h1_once(stack):
         built = stack.api("GET", f"dags/{KPI_DAG}/dagRuns/{run['dag_run_id']}/taskInstances/build_kpis/"
                                  f"xcomEntries/return_value")["value"]
         built = json.loads(built) if isinstance(built, str) else built
-        drafted += built["built_half_years"]
+        drafted += built["built_periods"]
     assert drafted.count("2020H1") == 1, drafted
 
 

@@ -117,6 +117,7 @@ def kpi(db_path: str, stale: str) -> dict:
     import duckdb
 
     from town_industry.marts.kpis import build_mart
+    from town_industry.periods import is_full_year, is_half_year
 
     con = duckdb.connect(db_path)
     try:
@@ -130,8 +131,9 @@ def kpi(db_path: str, stale: str) -> dict:
         work_s = time.perf_counter() - started
     finally:
         con.close()
-    return {"work_s": work_s, "stale": periods, "rebuilt": built["built_half_years"] + built["built_months"],
-            "half_years": len(built["built_half_years"]), "months": len(built["built_months"])}
+    return {"work_s": work_s, "stale": periods, "rebuilt": built["built_periods"] + built["built_months"],
+            "half_years": sum(map(is_half_year, built["built_periods"])),
+            "full_years": sum(map(is_full_year, built["built_periods"])), "months": len(built["built_months"])}
 
 
 def direct(first: str, last: str, sources: str = "") -> dict:

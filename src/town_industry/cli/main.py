@@ -1,7 +1,7 @@
 """``town-industry``: the one command line of the pipeline (the Makefile's targets call it).
 
     town-industry run --from 2019-01 --to 2020-12      load every source's months through the real DAGs
-    town-industry report --period 2020H1                (re)draft a half-year from the KPI mart
+    town-industry report --period 2020H1 2020FY         (re)draft half-years / full years from the KPI mart
     town-industry summary                               what the warehouse holds
     town-industry sql ["FROM mart.half_year_kpis"]      SQL on the published copy (read-only)
     town-industry rebuild                               rebuild the warehouse from the archive, compare
@@ -82,8 +82,9 @@ def cmd_archive(args) -> int:
 def cmd_report(args) -> int:
     from town_industry.report.draft import draft
 
-    path = draft(args.period, settings.warehouse_path(), settings.reports_dir())
-    print(f"Report draft for {args.period}: {path}\n                        and {path.with_suffix('.docx')}")
+    for period in args.periods:
+        path = draft(period, settings.warehouse_path(), settings.reports_dir())
+        print(f"Report draft for {period}: {path}\n                        and {path.with_suffix('.docx')}")
     return 0
 
 
@@ -104,6 +105,16 @@ def cmd_pdf(args) -> int:
     print(f"PDF of the {args.period} draft (LibreOffice, faces as include/report/fonts.conf maps them): "
           f"{render.to_pdf(docx_path, docx_path.parent)}")
     return 0
+
+
+def _report_period(text: str) -> str:
+    """argparse type: a report period's name, refused with what one looks like (before anything is drafted)."""
+    from town_industry.periods import check_report_period
+
+    try:
+        return check_report_period(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def cmd_summary(args) -> int:
@@ -134,7 +145,8 @@ def cmd_explain(args) -> int:
                             [args.period, kpi.code]).fetchone()
         drivers = read_drivers(con, args.period, kpi.code)
     if value is None:
-        print(f"{args.period}: not in the KPI mart (mart.half_year_kpis): not a complete half-year", file=sys.stderr)
+        print(f"{args.period}: not in the KPI mart (mart.half_year_kpis): not a complete half-year or year",
+              file=sys.stderr)
         return 1
     print(f"{kpi.name_zh} ({kpi.code}) {args.period}: {figure(value[0], kpi.unit, kpi.precision)}")
     print(f"  {kpi.definition_zh}")
@@ -182,16 +194,18 @@ def cmd_suites(args) -> int:
 
 
 def _catalogue_errors() -> list[ValueError]:
-    """The KPI catalogue and the draft's layout, checked as the KPI DAG's parse checks them."""
+    """The KPI catalogue, the draft's layout and the targets (include/targets/), checked as the KPI DAG's
+    parse checks them."""
     from town_industry.contracts.kpis import catalogue
     from town_industry.contracts.report_layout import layout
+    from town_industry.contracts.targets import targets_errors
 
     try:
         catalogue()
         layout()
     except ValueError as exc:  # each names its file and key
         return [exc]
-    return []
+    return targets_errors()  # one per broken file
 
 
 def cmd_docs(args) -> int:
@@ -283,9 +297,10 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--sources", default="", help="comma-separated sources (default: every declared one)")
     run.add_argument("--no-kpis", action="store_true", help="load only; skip the KPI mart and report DAG")
 
-    report = command("report", cmd_report, "(Re)draft one half-year from the KPI mart into <reports>/<period>/ "
-                     "(Markdown, Word, charts).")
-    report.add_argument("--period", required=True, help="half-year, e.g. 2020H1")
+    report = command("report", cmd_report, "(Re)draft half-years and full years from the KPI mart into "
+                     "<reports>/<period>/ (Markdown, Word, charts), in the order given.")
+    report.add_argument("--period", dest="periods", nargs="+", required=True, type=_report_period,
+                        help="one or more report periods: half-years (2020H1, 2020H2) or full years (2020FY)")
     warehouse_option(report)
     report.add_argument("--reports-dir", type=Path, help="output root (default: $REPORTS_DIR or reports/)")
 
@@ -329,8 +344,9 @@ def parser() -> argparse.ArgumentParser:
     archive.add_argument("--sha", help="the SHA-256 (or a prefix) of the version to take out")
     archive.add_argument("--out", type=Path, help="where to write it")
 
-    command("suites", cmd_suites, "Check every declaration (include/sources/*.yml, include/rules.yml), then "
-            "regenerate expectations/suites/*.json; exit status 1, nothing written, if any declaration is wrong.")
+    command("suites", cmd_suites, "Check every declaration (include/sources/*.yml, include/rules.yml, "
+            "include/kpis.yml, include/report/report.yml, include/targets/*.yml), then regenerate "
+            "expectations/suites/*.json; exit status 1, nothing written, if any declaration is wrong.")
     command("docs", cmd_docs, "Regenerate the generated pages of docs/ from the declarations.")
     new_source = command("new-source", cmd_new_source, "Scaffold a new source: its declaration "
                          "include/sources/NAME.yml, a fact model, a history check, a header-only sample month, "

@@ -275,7 +275,7 @@ def run_month(dag, month: str) -> tuple[bool, str, list[str]]:
 
 def run_kpis(bag, first: str, last: str, echo=print) -> bool:
     """One run of the KPI DAG (the scheduler would start it on the loads' asset events), then the
-    KPIs of every complete half-year the range touches."""
+    KPIs of every complete report period (half-year, full year) the range touches."""
     with output_to(run_logs() / f"{KPI_DAG}.log") as log:
         dag_run = bag.dags[KPI_DAG].test(run_conf={"wait_for_loads": False})  # this process's loads are done
     if dag_run.state != "success":

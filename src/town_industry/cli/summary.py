@@ -1,5 +1,5 @@
-"""What the terminal shows at the end of a run: the KPIs of the half-years it touched, and what the
-warehouse holds."""
+"""What the terminal shows at the end of a run: the KPIs of the report periods (half-years, full years)
+it touched, and what the warehouse holds."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,23 +12,24 @@ from town_industry.text import pad, table
 
 
 def kpi_table(path: Path, first: str, last: str) -> str:
-    """A table of KPI by half-year for the complete half-years that overlap [first, last] (a run of June
-    alone shows the first half-year it may have changed)."""
+    """A table of KPI by report period for the complete half-years and full years that overlap [first, last]
+    (a run of June alone shows the first half-year and the year it may have changed)."""
     with read(path) as con:
         rows = con.execute("SELECT period, kpi_code, value FROM mart.half_year_kpis").fetchall()
-    touched = sorted({p for p, _, _ in rows
-                      if periods.half_year_months(p)[0] <= last and periods.half_year_months(p)[-1] >= first})
+    touched = sorted({p for p, _, _ in rows if periods.report_period_months(p)[0] <= last
+                      and periods.report_period_months(p)[-1] >= first}, key=periods.report_period_order)
     if not touched:
         if settings.language() == "zh":
-            return f"KPI 集市：{first} 至 {last} 之间没有完整的半年（须每个核心来源六个月都已入库）。"
-        return f"KPI mart: no complete half-year between {first} and {last} (all six months of every core source)."
+            return f"KPI 集市：{first} 至 {last} 之间没有完整的半年或全年（须每个核心来源各月都已入库）。"
+        return (f"KPI mart: no complete half-year between {first} and {last} (all six months of every core "
+                "source; a full year needs all twelve).")
     values = {(p, code): v for p, code, v in rows}
     cells = [["kpi_code", "指标", *touched]]
     for kpi in catalogue().for_grain("half_year"):
         cells.append([kpi.code, kpi.name_zh,
                       *(figure(values.get((p, kpi.code)), kpi.unit, kpi.precision) for p in touched)])
-    title = (f"完整半年的指标（{path} 中的 mart.half_year_kpis）：" if settings.language() == "zh"
-             else f"KPIs of the complete half-years (mart.half_year_kpis in {path}):")
+    title = (f"完整半年及全年的指标（{path} 中的 mart.half_year_kpis）：" if settings.language() == "zh"
+             else f"KPIs of the complete half-years and years (mart.half_year_kpis in {path}):")
     lines = [title, *table(cells, right_from=2)]
     drafts = [settings.reports_dir() / p for p in touched if (settings.reports_dir() / p).is_dir()]
     label = "报告初稿" if settings.language() == "zh" else "Report draft"

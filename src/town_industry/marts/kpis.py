@@ -1,9 +1,12 @@
 """The KPI mart: the half-year and monthly KPIs of the catalogue, computed in SQL.
 
-A period (half-year ``2020H1`` or month ``2020-04``) gets its KPIs once every one of its months is
-loaded for all the core sources. Each KPI is complete on its own: it has a value only when each source
-it declares holds every month it reads, else it is NULL (the draft prints "—"), so a month missing or
-rejected in an optional source never shows as a zero. Each build recomputes, in one transaction,
+A period gets its KPIs once every one of its months is loaded for all the core sources: a month
+(``2020-04``) its monthly KPIs, a report period (half-year ``2020H1`` or full year ``2020FY``) the KPIs of
+grain ``half_year``, which every report period shares (a full year's row sits in mart.half_year_kpis
+beside its half-years: one table, one definition of each figure, over six months or twelve). Each KPI
+is complete on its own: it has a value only when each source it declares holds every month it reads,
+else it is NULL (the draft prints "—"), so a month missing or rejected in an optional source never
+shows as a zero. Each build recomputes, in one transaction,
 exactly the complete periods whose inputs changed since they were last built: the inputs of a period
 are the files of every source its KPIs read, up to its last month (growth rates and runs of positive
 months look back), and the catalogue itself. So loading, revising or back-filling any month, in any
@@ -24,8 +27,8 @@ import duckdb
 from town_industry.contracts.kpis import Catalogue, Kpi, catalogue
 from town_industry.db import read_sql, run_sql, table_exists, transaction
 from town_industry.faults import pause_point
-from town_industry.periods import (half_year_months, half_year_of, is_half_year, last_month, period_bounds,
-                                   period_months)
+from town_industry.periods import (is_report_period, last_month, period_bounds, period_months,
+                                   report_period_months, report_period_order, report_periods_of)
 
 # Views, one table macro (a view with a parameter) and one table the KPI SQL reads, created in this order
 # once the table they read exists (a source's tables appear with its first load). Each file is a SELECT.
@@ -57,14 +60,15 @@ def catalogue_digest(cat: Catalogue) -> str:
 
 
 def complete_periods(con: duckdb.DuckDBPyConnection, cat: Catalogue | None = None) -> tuple[list[str], list[str]]:
-    """(half-years, months) whose every month is loaded for all core sources."""
+    """(report periods, months) whose every month is loaded for all core sources; report periods in the
+    order a year's reports are written (2020H1, 2020H2, 2020FY)."""
     cat = cat or catalogue()
     months = [m for (m,) in run_sql(con, read_sql("marts/complete_months.sql"),
                                     {"core_sources": list(cat.core_sources)}).fetchall()]
     loaded = set(months)
-    half_years = sorted({half_year_of(m) for m in months
-                         if all(x in loaded for x in half_year_months(half_year_of(m)))})
-    return half_years, months
+    candidates = {p for m in months for p in report_periods_of(m)}
+    complete = [p for p in candidates if loaded.issuperset(report_period_months(p))]
+    return sorted(complete, key=report_period_order), months
 
 
 # ---- building ---------------------------------------------------------------------------------
@@ -140,14 +144,15 @@ def _inputs_digests(con, wanted: list[str], cat: Catalogue) -> dict[str, str]:
 
 
 def build_mart(con: duckdb.DuckDBPyConnection, run_id: str | None = None, cat: Catalogue | None = None) -> dict:
-    """Recompute every complete period whose inputs changed; returns what was built."""
+    """Recompute every complete period whose inputs changed; returns what was built: the complete report
+    periods, and the report periods and months rebuilt."""
     cat = cat or catalogue()
     with transaction(con):
         ensure_mart(con, cat, shared_inputs=False)
-        half_years, months = complete_periods(con, cat)
-        digests = _inputs_digests(con, half_years + months, cat)
+        report_periods, months = complete_periods(con, cat)
+        digests = _inputs_digests(con, report_periods + months, cat)
         built = dict(con.execute("SELECT period, inputs_digest FROM meta.kpi_builds").fetchall())
-        stale = [p for p in half_years + months if built.get(p) != digests[p]]
+        stale = [p for p in report_periods + months if built.get(p) != digests[p]]
         if stale:
             refresh_shared_inputs(con)  # once for all the stale periods, from the facts as they are now
         now = datetime.now(timezone.utc).replace(tzinfo=None)
@@ -157,8 +162,8 @@ def build_mart(con: duckdb.DuckDBPyConnection, run_id: str | None = None, cat: C
             con.execute("INSERT OR REPLACE INTO meta.kpi_builds VALUES (?, ?, ?, ?)",
                         [period, digests[period], now, run_id])
         pause_point("mart")
-    return {"complete_half_years": half_years, "built_half_years": [p for p in stale if is_half_year(p)],
-            "built_months": [p for p in stale if not is_half_year(p)]}
+    return {"complete_periods": report_periods, "built_periods": [p for p in stale if is_report_period(p)],
+            "built_months": [p for p in stale if not is_report_period(p)]}
 
 
 def loaded_months(con, cat: Catalogue) -> dict[str, set[str]]:
@@ -177,7 +182,7 @@ def is_complete(kpi: Kpi, period: str, loaded: dict[str, set[str]]) -> bool:
 
 
 def _write_period(con, cat: Catalogue, period: str, loaded: dict[str, set[str]]) -> None:
-    grain = "half_year" if is_half_year(period) else "month"
+    grain = "half_year" if is_report_period(period) else "month"  # a full year has the half-years' KPIs
     table, key = ("mart.half_year_kpis", "period") if grain == "half_year" else ("mart.monthly_kpis", "month")
     con.execute(f"DELETE FROM {table} WHERE {key} = ?", [period])
     con.execute("DELETE FROM mart.kpi_drivers WHERE period = ?", [period])
@@ -198,7 +203,7 @@ def _write_period(con, cat: Catalogue, period: str, loaded: dict[str, set[str]])
 
 
 def _write_drivers(con, kpi: Kpi, period: str) -> None:
-    """What moved a growth rate in a half-year: every member its drivers SQL lists, then the largest of
+    """What moved a growth rate in a report period: every member its drivers SQL lists, then the largest of
     each kind into mart.kpi_drivers (marts/rank_drivers.sql)."""
     first, last = period_bounds(period)
     run_sql(con, f"CREATE OR REPLACE TEMP TABLE driver_members AS\n{kpi.drivers_sql_text}",

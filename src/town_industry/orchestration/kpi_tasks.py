@@ -54,14 +54,14 @@ def build_kpis(run_id: str | None = None) -> dict:
     with connect() as con:
         ensure_schema(con, declared_sources())
         built = build_mart(con, run_id)
-    log.info("complete half-years %s; rebuilt %s and %d months", built["complete_half_years"],
-             built["built_half_years"], len(built["built_months"]))
+    log.info("complete report periods %s; rebuilt %s and %d months", built["complete_periods"],
+             built["built_periods"], len(built["built_months"]))
     return built
 
 
 def draft_reports(built: dict) -> list[str]:
-    """Draft every half-year just rebuilt, and any complete one without a draft of its current build."""
-    periods = [p for p in built["complete_half_years"] if p in built["built_half_years"] or not draft.is_current(p)]
+    """Draft every report period (half-year, full year) just rebuilt, and any complete one without a draft of its current build."""
+    periods = [p for p in built["complete_periods"] if p in built["built_periods"] or not draft.is_current(p)]
     paths = draft.draft_reports(periods)
     for path in paths:
         log.info("report draft written: %s", path)

@@ -1,18 +1,22 @@
-"""What a half-year draft says, read from the KPI mart of the published warehouse.
+"""What a report draft (a half-year's, or a full year's) says, read from the KPI mart of the published
+warehouse.
 
 Every figure comes from ``mart.half_year_kpis``, ``mart.monthly_kpis`` and ``mart.kpi_members``, each kept
 with its KPI's declaration so that ``str()`` writes it by the catalogue's unit and precision
 (``formatting``); the warnings are those of the files the period's months hold (``meta.dq_issues``).
+The targets (``include/targets/``) are those set for the next period, listed in the plans, and those of
+the period itself (a year: of its half-years too), each beside the mart's figure of its KPI.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from town_industry import periods
-from town_industry.contracts import kpis
+from town_industry.contracts import kpis, targets
 from town_industry.db import table_exists
 from town_industry.report import formatting
 from town_industry.report.drivers import Driver, read_drivers
+from town_industry.report.progress import PeriodProgress, progress
 
 
 @dataclass(frozen=True)
@@ -50,9 +54,20 @@ class Month:
         return Figure(kpis.catalogue().get(code), self.values.get(code))
 
 
+@dataclass(frozen=True)
+class Half:
+    """A half-year's figures, as a full-year draft compares them (上半年 against 下半年)."""
+    period: str
+    figures: dict[str, Figure]
+
+    @property
+    def label(self) -> str:
+        return formatting.part_of_year(self.period)
+
+
 @dataclass
 class ReportData:
-    """Everything the draft says about one half-year, read from the warehouse."""
+    """Everything the draft says about one report period (half-year or full year), read from the warehouse."""
     period: str
     figures: dict[str, Figure]
     members: dict[str, list[str]]  # kpi_code -> names, for counting KPIs
@@ -63,6 +78,9 @@ class ReportData:
     # chapter on optional sources that delivered none)
     delivered: frozenset[str] = frozenset()
     drivers: dict[str, list[Driver]] = field(default_factory=dict)  # growth KPI -> what moved it
+    next_targets: targets.Targets | None = None  # set for the next period: the plans list them
+    progress: list[PeriodProgress] = field(default_factory=list)  # the period's own targets, and how far met
+    halves: list[Half] = field(default_factory=list)  # a full year's two half-years; none for a half-year
 
     def __post_init__(self):
         for kpi in kpis.catalogue().for_grain("half_year"):  # a count of nothing has an empty list
@@ -78,6 +96,28 @@ class ReportData:
         return self.period.endswith("H1")
 
     @property
+    def is_full_year(self) -> bool:
+        return periods.is_full_year(self.period)
+
+    @property
+    def part_zh(self) -> str:
+        """上半年, 下半年 or 全年: how the text names the period within its year."""
+        return formatting.part_of_year(self.period)
+
+    @property
+    def next_period(self) -> str:
+        return periods.next_report_period(self.period)
+
+    @property
+    def next_zh(self) -> str:
+        """The period the plans are for, as a heading names it: 下半年, 2021年上半年, 2021年."""
+        following = self.next_period
+        if periods.is_full_year(following):
+            return f"{periods.year_of(following)}年"
+        return formatting.part_of_year(following) if periods.year_of(following) == self.year \
+            else formatting.period_name(following)
+
+    @property
     def has_monthly_growth(self) -> bool:
         return any(m.values.get("taxable_sales_yoy_pct") is not None for m in self.months)
 
@@ -91,19 +131,35 @@ def _month_rows(con, months: list[str]) -> list[Month]:
     return [by_month[m] for m in months]
 
 
+def _values(con, period: str) -> dict[str, float | None]:
+    return dict(con.execute("SELECT kpi_code, value FROM mart.half_year_kpis WHERE period = ?", [period]).fetchall())
+
+
+def _figures(values: dict[str, float | None]) -> dict[str, Figure]:
+    return {k.code: Figure(k, values.get(k.code)) for k in kpis.catalogue().for_grain("half_year")}
+
+
+def _progress(con, period: str) -> list[PeriodProgress]:
+    """The targets of each report period the draft covers (a year: its half-years' and its own), each
+    measured by the mart's figures for the period it was set for."""
+    found = [(p, declared) for p in periods.report_periods_in(period) if (declared := targets.targets_for(p))]
+    return [progress(declared, _values(con, p)) for p, declared in found]
+
+
 def read_report_data(con, period: str) -> ReportData:
     catalogue = kpis.catalogue()
-    values = dict(con.execute("SELECT kpi_code, value FROM mart.half_year_kpis WHERE period = ?",
-                              [period]).fetchall())
+    periods.check_report_period(period)
+    values = _values(con, period)
     if not values:
-        raise LookupError(f"no KPIs for {period} in mart.half_year_kpis: are all six months of "
+        months = len(periods.report_period_months(period))
+        raise LookupError(f"no KPIs for {period} in mart.half_year_kpis: are all {months} months of "
                           f"{', '.join(catalogue.core_sources)} loaded?")
-    figures = {k.code: Figure(k, values.get(k.code)) for k in catalogue.for_grain("half_year")}
+    figures = _figures(values)
     members: dict[str, list[str]] = {}
     for code, name in con.execute("SELECT kpi_code, member_name FROM mart.kpi_members WHERE period = ? "
                                   "ORDER BY kpi_code, member_key", [period]).fetchall():
         members.setdefault(code, []).append(name)
-    months = periods.half_year_months(period)
+    months = periods.report_period_months(period)
     year_before = [periods.shift_month(m, -12) for m in months]
     warnings = [dict(zip(("source", "month", "file", "row", "column", "rule", "message"), r)) for r in con.execute(
         """SELECT d.source, d.month, regexp_extract(c.path, '[^/]+$'), d.row_number, d.column_name, d.rule, d.message
@@ -116,5 +172,7 @@ def read_report_data(con, period: str) -> ReportData:
     drivers = {}
     if table_exists(con, "mart.kpi_drivers"):  # a warehouse whose mart was last built before drivers: none
         drivers = {k.code: found for k in catalogue.kpis if k.drivers and (found := read_drivers(con, period, k.code))}
+    halves = [Half(p, _figures(_values(con, p))) for p in periods.report_periods_in(period) if p != period]
     return ReportData(period, figures, members, _month_rows(con, months), _month_rows(con, year_before), warnings,
-                      delivered, drivers)
+                      delivered, drivers, targets.targets_for(periods.next_report_period(period)),
+                      _progress(con, period), halves)

@@ -1,7 +1,9 @@
-"""The half-year report draft: ``reports/<period>/`` in Markdown and Word, with charts.
+"""The report draft of a half-year (工作报告) or a full year (工作总结): ``reports/<period>/`` in Markdown and
+Word, with charts.
 
 The figures are ``report.data``'s, read from the KPI mart; the wording is the Jinja2 template
-``include/report/half_year_report.md.j2``. The Word file is rendered from the same Markdown, so the
+``include/report/half_year_report.md.j2``, one template for both kinds of period (a full year's wording
+differs where the template asks ``d.is_full_year``). The Word file is rendered from the same Markdown, so the
 two cannot disagree. The warehouse is opened read-only and closed before anything is drawn.
 """
 from __future__ import annotations
@@ -17,7 +19,7 @@ from town_industry.contracts import kpis, rules
 from town_industry.contracts.sources import declared_sources
 from town_industry.db import read
 from town_industry.faults import pause_point
-from town_industry.report import explain, formatting
+from town_industry.report import explain, formatting, progress
 from town_industry.report.data import Month, ReportData, read_report_data
 from town_industry.contracts.report_layout import LAYOUT, REPORT_DIR, Chapter, Chart, layout
 from town_industry.text import markdown_cell
@@ -59,8 +61,7 @@ def _charts(data: ReportData, charts_dir: Path) -> dict[str, str]:
 
 def _figure_lines(data: ReportData, chapters: tuple[Chapter, ...], chart_paths: dict[str, str]) -> dict[str, str]:
     """name -> the Markdown of the chart as a numbered figure: ![图1　2020年上半年…](charts/x.png)."""
-    half = "上半年" if data.is_first_half else "下半年"
-    return {chart.name: f"![图{n}　{chart.caption.format(year=data.year, half=half)}]({chart_paths[chart.name]})"
+    return {chart.name: f"![图{n}　{chart.caption.format(year=data.year, half=data.part_zh)}]({chart_paths[chart.name]})"
             for n, chart in enumerate(_shown_charts(chapters), start=1)}
 
 
@@ -77,6 +78,8 @@ def render_markdown(data: ReportData, chart_paths: dict[str, str]) -> str:
     env.filters["column_label"] = _column_label
     env.filters["zh_number"] = formatting.zh_number
     env.filters["driver_rows"] = explain.driver_rows
+    env.filters["period_name"] = formatting.period_name
+    env.filters["target_text"] = progress.target_text
     catalogue = kpis.catalogue()
     chapters = _chapters(data)
     shown = {c.id for c in chapters}
@@ -84,8 +87,7 @@ def render_markdown(data: ReportData, chart_paths: dict[str, str]) -> str:
         d=data, k=data.figures, counted=data.members, charts=_figure_lines(data, chapters, chart_paths),
         settings=report_settings(), chapters=chapters,
         traced=[f for f in data.figures.values() if f.kpi.section in shown],
-        half_zh="上半年" if data.is_first_half else "下半年",
-        next_zh="下半年" if data.is_first_half else f"{data.year + 1}年上半年",
+        half_zh=data.part_zh, next_zh=data.next_zh,
         monthly_kpis=[k for k in catalogue.for_grain("month") if k.section in shown], turnaround=_turnaround(data),
         drivers=data.drivers, causes={code: explain.cause_phrase(found) for code, found in data.drivers.items()})
 
@@ -169,6 +171,6 @@ def is_current(period: str, warehouse_path: Path | None = None, reports_dir: Pat
     return json.loads(record.read_text(encoding="utf-8")).get("inputs_digest") == current["inputs_digest"]
 
 
-def draft_reports(half_years: list[str], warehouse_path: Path | None = None) -> list[str]:
-    """Draft each half-year given; returns the Markdown paths."""
-    return [str(draft(p, warehouse_path)) for p in half_years]
+def draft_reports(report_periods: list[str], warehouse_path: Path | None = None) -> list[str]:
+    """Draft each report period given (half-years, full years); returns the Markdown paths."""
+    return [str(draft(p, warehouse_path)) for p in report_periods]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from town_industry import periods
+
 WAN_PER_YI = Decimal(10000)
 MISSING = "—"
 
@@ -66,6 +68,18 @@ def figure(value: float | None, unit: str, precision: int) -> str:
     if unit == "月":  # a number of months: "3个月", never "3月" (March)
         return plain_number(value, precision) + "个月"
     return plain_number(value, precision) + unit
+
+
+def part_of_year(period: str) -> str:
+    """How a report names its period within the year: 上半年, 下半年, 全年."""
+    if periods.is_full_year(period):
+        return "全年"
+    return "上半年" if periods.check_report_period(period).endswith("H1") else "下半年"
+
+
+def period_name(period: str) -> str:
+    """A report period in words: 2020年上半年, 2020年全年."""
+    return f"{periods.year_of(period)}年{part_of_year(period)}"
 
 
 _DIGITS = "零一二三四五六七八九"
