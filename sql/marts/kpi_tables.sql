@@ -76,3 +76,14 @@ CREATE TABLE IF NOT EXISTS meta.kpi_builds (
     built_at        TIMESTAMP NOT NULL,
     airflow_run_id  VARCHAR
 );
+
+-- The code lists: each code a category column stores (service_type, construction_type, ...) with its
+-- Chinese name, from the source declarations (include/sources/*.yml). Rewritten at every build.
+CREATE TABLE IF NOT EXISTS mart.code_values (
+    source        VARCHAR NOT NULL,
+    column_name   VARCHAR NOT NULL,   -- as stored in the warehouse
+    code          VARCHAR NOT NULL,   -- what the warehouse stores ('flexible_employment_subsidy')
+    name_zh       VARCHAR NOT NULL,   -- what the files say ('灵活就业社保补贴')
+    other_names   VARCHAR,            -- other spellings a file may use, 、-separated
+    PRIMARY KEY (source, column_name, code)
+);

@@ -25,6 +25,7 @@ from datetime import datetime, timezone
 import duckdb
 
 from town_industry.contracts.kpis import Catalogue, Kpi, catalogue
+from town_industry.contracts.sources import declared_sources
 from town_industry.db import read_sql, run_sql, table_exists, transaction
 from town_industry.faults import pause_point
 from town_industry.periods import (is_report_period, last_month, period_bounds, period_months,
@@ -44,7 +45,23 @@ VIEWS = (
      "fact_enterprise_month"),
     ("MACRO mart.investment_drivers(first_month_key, last_month_key)", "marts/investment_drivers.sql",
      "fact_investment_month"),
+    # for analysts (docs/warehouse.md, sql/examples/): not read by any KPI
+    ("VIEW mart.sales_by_division", "marts/sales_by_division.sql", "fact_enterprise_month"),
+    ("MACRO mart.projects_at_month_end(as_of_month_key)", "marts/projects_at_month_end.sql", "fact_investment_month"),
+    ("VIEW mart.persons_served_by_service_type", "marts/persons_served_by_service_type.sql",
+     "fact_employment_service"),
 )
+
+
+def _write_code_values(con: duckdb.DuckDBPyConnection) -> None:
+    """mart.code_values: every code a category column of a declared source stores, with the Chinese name
+    a clerk writes (the first spelling declared) and the other spellings the file may use."""
+    con.execute("DELETE FROM mart.code_values")
+    rows = [[source.name, column.stored_name, code, spellings[0], "、".join(spellings[1:]) or None]
+            for source in declared_sources() for column in source.columns if column.values
+            for code, spellings in column.values.items()]
+    if rows:
+        con.executemany("INSERT INTO mart.code_values VALUES (?, ?, ?, ?, ?)", rows)
 
 
 def catalogue_digest(cat: Catalogue) -> str:
@@ -91,6 +108,7 @@ def ensure_mart(con: duckdb.DuckDBPyConnection, cat: Catalogue | None = None, *,
         else:
             table = " TABLE" if kind == "MACRO" else ""
             con.execute(f"CREATE OR REPLACE {view} AS{table}\n{read_sql(sql)}")
+    _write_code_values(con)
     con.execute("DELETE FROM mart.kpi_catalogue")
     con.executemany(
         "INSERT INTO mart.kpi_catalogue BY NAME SELECT ? AS kpi_code, ? AS section, ? AS name_zh, ? AS name_en, "
