@@ -4,13 +4,14 @@ The mart that computes them is ``marts.kpis``; the draft that writes them is ``r
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 from town_industry import settings
+from town_industry.contracts.mapping import strict
 from town_industry.db import read_sql
 
 CATALOGUE = settings.PROJECT_ROOT / "include" / "kpis.yml"
@@ -96,14 +97,7 @@ def _declared_source_names() -> set[str]:
 
 def _parse_kpi(entry: dict, path: Path) -> Kpi:
     where = f"{path}: KPI {entry.get('code', '?')}"
-    allowed = [f.name for f in fields(Kpi)]
-    unknown = sorted(set(entry) - set(allowed))
-    if unknown:
-        raise ValueError(f"{where}: unknown key(s) {unknown} (allowed: {', '.join(allowed)})")
-    try:
-        kpi = Kpi(**{**entry, "grains": tuple(entry.get("grains") or ()), "sources": tuple(entry.get("sources") or ())})
-    except TypeError as exc:  # a required key missing
-        raise ValueError(f"{where}: {exc}") from None
+    kpi = strict(Kpi, entry, where, grains=tuple(entry.get("grains") or ()), sources=tuple(entry.get("sources") or ()))
     if not kpi.sources:
         raise ValueError(f"{where}: sources: name the source(s) whose months its SQL reads")
     undeclared = sorted(set(kpi.sources) - _declared_source_names())

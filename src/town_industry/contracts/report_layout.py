@@ -8,7 +8,7 @@ after it are numbered on. A chart is drawn from monthly KPIs for the chapter it 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,6 +16,7 @@ import yaml
 
 from town_industry import settings
 from town_industry.contracts import kpis
+from town_industry.contracts.mapping import strict
 
 REPORT_DIR = settings.PROJECT_ROOT / "include" / "report"
 LAYOUT = REPORT_DIR / "report.yml"
@@ -65,19 +66,6 @@ class Layout:
                      if not self.chapter_sources(c, catalogue) or self.chapter_sources(c, catalogue) & shown)
 
 
-def _strict(kind: type, raw, where: str):
-    if not isinstance(raw, dict):
-        raise ValueError(f"{where}: expected a mapping of keys, got {raw!r}")
-    allowed = [f.name for f in fields(kind)]
-    unknown = sorted(set(raw) - set(allowed))
-    if unknown:
-        raise ValueError(f"{where}: unknown key(s) {unknown} (allowed: {', '.join(allowed)})")
-    try:
-        return kind(**raw)
-    except TypeError as exc:  # a required key missing
-        raise ValueError(f"{where}: {exc}") from None
-
-
 def _check_chart(chart: Chart, where: str, chapters: set[str], monthly: set[str]) -> None:
     if chart.kind not in CHART_KINDS:
         raise ValueError(f"{where}: kind must be one of {', '.join(CHART_KINDS)}, not {chart.kind!r}")
@@ -95,7 +83,7 @@ def _check_chart(chart: Chart, where: str, chapters: set[str], monthly: set[str]
 def layout(path: Path = LAYOUT) -> Layout:
     """The declared layout, checked against the KPI catalogue: every error names the file and the key."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    chapters = tuple(_strict(Chapter, c, f"{path}: chapters[{i}]") for i, c in enumerate(raw.get("chapters") or ()))
+    chapters = tuple(strict(Chapter, c, f"{path}: chapters[{i}]") for i, c in enumerate(raw.get("chapters") or ()))
     ids = [c.id for c in chapters]
     if not chapters or len(set(ids)) != len(ids):
         raise ValueError(f"{path}: chapters: declare each chapter once (ids: {ids})")
@@ -111,7 +99,7 @@ def layout(path: Path = LAYOUT) -> Layout:
     charts = []
     for i, entry in enumerate(raw.get("charts") or ()):
         where = f"{path}: charts[{i}] ({entry.get('name', '?') if isinstance(entry, dict) else '?'})"
-        chart = _strict(Chart, entry, where)
+        chart = strict(Chart, entry, where)
         _check_chart(chart, where, set(ids), monthly)
         charts.append(chart)
     names = [c.name for c in charts]

@@ -9,13 +9,14 @@ checks them when it is parsed, the draft when it reads them).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from town_industry import periods, settings
 from town_industry.contracts import kpis
+from town_industry.contracts.mapping import strict
 
 TARGETS_DIR = settings.PROJECT_ROOT / "include" / "targets"
 # A money target may be written in 亿元 (as offices set them); it is compared in the KPI's 万元.
@@ -97,17 +98,8 @@ def load_targets(path: Path) -> Targets:
 
 
 def _parse_target(entry, where: str) -> Target:
-    if not isinstance(entry, dict):
-        raise ValueError(f"{where}: expected a mapping of keys, got {entry!r}")
-    where = f"{where} ({entry.get('kpi', '?')})"
-    allowed = [f.name for f in fields(Target)]
-    unknown = sorted(set(entry) - set(allowed))
-    if unknown:
-        raise ValueError(f"{where}: unknown key(s) {unknown} (allowed: {', '.join(allowed)})")
-    try:
-        target = Target(**entry)
-    except TypeError as exc:  # a required key missing
-        raise ValueError(f"{where}: {exc}") from None
+    where = f"{where} ({entry.get('kpi', '?')})" if isinstance(entry, dict) else where
+    target = strict(Target, entry, where)
     known = {k.code: k for k in kpis.catalogue().kpis}
     kpi = known.get(target.kpi)
     if kpi is None:

@@ -121,36 +121,31 @@ class WarehouseDialect(DuckDBDialect):
                                                      "name": row["constraint_name"]}
         return keys.items()
 
+    def _constraint_lists(self, connection, schema, filter_names, kind, constraint_type: str, entry):
+        """(schema, table) -> [entry(row) for each constraint of that type on the table]."""
+        wanted = self._relations(connection, schema, filter_names, kind)
+        found: dict[tuple, list] = {(schema, name): [] for name in wanted}
+        for row in self._constraints(connection, schema, filter_names, constraint_type):
+            if row["table_name"] in wanted:
+                found[(schema, row["table_name"])].append(entry(row))
+        return found.items()
+
     def get_multi_foreign_keys(self, connection, schema=None, filter_names=None, scope=ObjectScope.DEFAULT,
                                kind=ObjectKind.TABLE, **kw):
-        wanted = self._relations(connection, schema, filter_names, kind)
-        keys: dict[tuple, list] = {(schema, name): [] for name in wanted}
-        for row in self._constraints(connection, schema, filter_names, "FOREIGN KEY"):
-            if row["table_name"] in wanted:
-                keys[(schema, row["table_name"])].append({
-                    "name": row["constraint_name"], "constrained_columns": list(row["constraint_column_names"]),
-                    "referred_schema": schema, "referred_table": row["referenced_table"],
-                    "referred_columns": list(row["referenced_column_names"] or []), "options": {}})
-        return keys.items()
+        return self._constraint_lists(connection, schema, filter_names, kind, "FOREIGN KEY", lambda row: {
+            "name": row["constraint_name"], "constrained_columns": list(row["constraint_column_names"]),
+            "referred_schema": schema, "referred_table": row["referenced_table"],
+            "referred_columns": list(row["referenced_column_names"] or []), "options": {}})
 
     def get_multi_unique_constraints(self, connection, schema=None, filter_names=None, scope=ObjectScope.DEFAULT,
                                      kind=ObjectKind.TABLE, **kw):
-        wanted = self._relations(connection, schema, filter_names, kind)
-        keys: dict[tuple, list] = {(schema, name): [] for name in wanted}
-        for row in self._constraints(connection, schema, filter_names, "UNIQUE"):
-            if row["table_name"] in wanted:
-                keys[(schema, row["table_name"])].append({"name": row["constraint_name"],
-                                                          "column_names": list(row["constraint_column_names"])})
-        return keys.items()
+        return self._constraint_lists(connection, schema, filter_names, kind, "UNIQUE", lambda row: {
+            "name": row["constraint_name"], "column_names": list(row["constraint_column_names"])})
 
     def get_multi_check_constraints(self, connection, schema=None, filter_names=None, scope=ObjectScope.DEFAULT,
                                     kind=ObjectKind.TABLE, **kw):
-        wanted = self._relations(connection, schema, filter_names, kind)
-        keys: dict[tuple, list] = {(schema, name): [] for name in wanted}
-        for row in self._constraints(connection, schema, filter_names, "CHECK"):
-            if row["table_name"] in wanted:
-                keys[(schema, row["table_name"])].append({"name": row["constraint_name"], "sqltext": row["expression"]})
-        return keys.items()
+        return self._constraint_lists(connection, schema, filter_names, kind, "CHECK", lambda row: {
+            "name": row["constraint_name"], "sqltext": row["expression"]})
 
     def get_multi_indexes(self, connection, schema=None, filter_names=None, scope=ObjectScope.DEFAULT,
                           kind=ObjectKind.TABLE, **kw):
