@@ -40,7 +40,7 @@ def uncomment(text: str, pattern: str) -> str:
 
 # What the declaration comments out as examples: its top-level keys, their list items and keys, the
 # example columns. Not the dimension model, whose <placeholders> are a pattern, not an example.
-EXAMPLES = r"(?:enabled|limits|checks|history_checks):|\s{2}- |\s{4}\w+:|- \{name: "
+EXAMPLES = r"(?:subject|enabled|limits|checks|history_checks):|\s{2}- |\s{4}\w+:|- \{name: "
 
 
 # ---- what it writes ---------------------------------------------------------------------------------

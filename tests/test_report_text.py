@@ -63,9 +63,9 @@ def test_named_projects_and_the_places_for_a_person():
 def test_appendix_names_warnings_in_chinese_from_the_rule_catalogue():
     data = report_data()
     data.warnings.append({"source": "enterprise_monthly", "month": "2020-06", "file": "2020-06.csv", "row": 7,
-                          "column": "taxable_sales", "rule": "taxable_sales_swing_yoy", "message": "应税销售额变动"})
+                          "subject": "913206125148900473（南通锦程服饰有限公司）", "column": "taxable_sales", "rule": "taxable_sales_swing_yoy", "message": "应税销售额变动"})
     appendix = render_markdown(data, CHARTS).split("## 附录四")[1]
-    assert ("| enterprise_monthly/2020-06.csv | 7 | 应税销售额(万元)（taxable_sales） | 应税销售额较上年同月变动超过±50% | "
+    assert ("| enterprise_monthly/2020-06.csv | 7 | 913206125148900473（南通锦程服饰有限公司） | 应税销售额(万元)（taxable_sales） | 应税销售额较上年同月变动超过±50% | "
             "`taxable_sales_swing_yoy`：应税销售额变动 |") in appendix
 
 

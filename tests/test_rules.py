@@ -319,20 +319,23 @@ def test_markdown_page_lists_every_rule_in_both_languages():
 def test_rejection_report_is_chinese_with_english_below(tmp_path):
     from town_industry.ingest.rejection_report import write_error_report
 
-    findings = [rules.finding("invalid_uscc", row=3, column="uscc", value="91110108551385082R"),
+    findings = [rules.finding("invalid_uscc", row=3, column="uscc", value="91110108551385082R",
+                              subject="91110108551385082R（北京某某有限公司）"),
                 rules.finding("no_data_rows", {"file": "2020-01.csv", "header_row": 1}),
                 rules.finding("extra_column_ignored", {"header": "备注", "title": "规上工业企业月报"}, row=1,
                               column="备注")]
     report = write_error_report(tmp_path / "r.md", source="enterprise_monthly", month="2020-01",
                                 file=Path("/data/2020-01.csv"), sha256="ab" * 32, findings=findings).read_text("utf-8")
     assert report.startswith("# 退回通知：规上工业企业月报 2020-01")
-    assert "请这样处理" in report and "| 类别 | 行 | 列 | 规则 | 值 | 问题 |" in report
-    assert ("| 错误 | 3 | 统一社会信用代码（uscc） | 统一社会信用代码不正确（invalid_uscc） | 91110108551385082R | "
-            "统一社会信用代码不正确：") in report
-    assert "| 错误 | （整个文件） |  | 没有数据行（no_data_rows） | — | 文件 2020-01.csv 在表头（第1行）以下没有数据行 |" in report
-    assert "| 警告 | 1 | 备注 | 文件含约定以外的列（已忽略）（extra_column_ignored） |" in report
+    assert "请这样处理" in report and "| 类别 | 行 | 对象 | 列 | 规则 | 值 | 问题 |" in report
+    assert ("| 错误 | 3 | 91110108551385082R（北京某某有限公司） | 统一社会信用代码（uscc） | "
+            "统一社会信用代码不正确（invalid_uscc） | 91110108551385082R | 统一社会信用代码不正确：") in report
+    assert ("| 错误 | （整个文件） | — |  | 没有数据行（no_data_rows） | — | 文件 2020-01.csv 在表头（第1行）以下没有数据行 |"
+            in report)
+    assert "| 警告 | 1 | — | 备注 | 文件含约定以外的列（已忽略）（extra_column_ignored） |" in report
     english = report.split("## English")[1]
-    assert "| error | 3 | uscc | invalid_uscc | 91110108551385082R | not a valid unified social credit code" in english
+    assert ("| error | 3 | 91110108551385082R（北京某某有限公司） | uscc | invalid_uscc | 91110108551385082R | "
+            "not a valid unified social credit code") in english
 
 
 def test_a_rejection_report_of_a_hundred_thousand_bad_rows_stays_readable(tmp_path):

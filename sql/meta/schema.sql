@@ -44,10 +44,14 @@ CREATE TABLE IF NOT EXISTS meta.dq_issues (
     value        VARCHAR,
     message      VARCHAR   NOT NULL,   -- in Chinese, worded by the rule catalogue include/rules.yml
     recorded_at  TIMESTAMP NOT NULL,
-    message_en   VARCHAR               -- in English; NULL in rows recorded before it (their message is English)
+    message_en   VARCHAR,              -- in English; NULL in rows recorded before it (their message is English)
+    subject      VARCHAR               -- what the row is about: '913206125148900473（南通锦程服饰有限公司）', a
+                                       -- project code and name, a record and its masked ID number; NULL for a
+                                       -- file-level finding (and in rows recorded before it)
 );
 -- Warehouses created before message_en get it here, as the last column: the same layout as a new one.
 ALTER TABLE meta.dq_issues ADD COLUMN IF NOT EXISTS message_en VARCHAR;
+ALTER TABLE meta.dq_issues ADD COLUMN IF NOT EXISTS subject VARCHAR;
 
 -- The file each source-month currently holds in the warehouse (latest load that changed it), with
 -- its warnings as they stand now (warnings that compare months are recomputed when those months load).

@@ -21,7 +21,7 @@ from town_industry.contracts.sources import (COLUMN_ARGUMENTS, COLUMN_TYPES, DAT
 # at a month's load. Each check below adds every problem it finds as "<key path>: <what>", so the data
 # engineer sees all of a declaration's mistakes at once: parse_source raises them together.
 
-TOP_LEVEL_KEYS = ("name", "title", "description", "owner", "key", "month_column", "arrival_deadline_days",
+TOP_LEVEL_KEYS = ("name", "title", "description", "owner", "key", "subject", "month_column", "arrival_deadline_days",
                   "file_extensions", "optional", "enabled", "limits", "columns", "checks", "history_checks",
                   "models")
 REQUIRED_KEYS = ("name", "key", "columns")
@@ -252,6 +252,16 @@ def _key_problems(found: _Problems, raw: dict, declared: dict[str, dict]) -> Non
             for name in keys:
                 if name not in declared or declared[name].get("personal") == "name":
                     found.add("key", f"{name!r} is not a declared (stored) column")
+    subject = raw.get("subject")
+    if subject is not None:
+        if not isinstance(subject, list) or not subject or not all(isinstance(s, str) for s in subject):
+            found.add("subject", f"expected a list of column names, not {subject!r}")
+        else:
+            for name in subject:
+                if name not in declared:
+                    found.add("subject", f"{name!r} is not a declared column")
+                elif declared[name].get("personal") == "name":
+                    found.add("subject", f"{name!r} is a person's name: a finding never shows it")
     month = raw.get("month_column", "stat_month")
     if month not in declared:
         found.add("month_column", f"{month!r} is not a declared column")

@@ -21,6 +21,7 @@ class Finding:
     row: int | None = None  # row number as seen in the file; None for file-level findings
     column: str | None = None
     value: str | None = None  # as in the file, masked where personal
+    subject: str | None = None  # what the row is about: "uscc（name）", a project code, a masked ID number
 
     def __post_init__(self):
         catalogued = rules.get(self.rule)  # raises UnknownRule

@@ -194,7 +194,7 @@ def get(code: str) -> Rule:
 
 
 def finding(code: str, params: dict | None = None, *, row: int | None = None, column: str | None = None,
-            value: str | None = None):
+            value: str | None = None, subject: str | None = None):
     """A Finding of rule ``code``: severity from the catalogue, message rendered in Chinese and English
     from ``params`` (the values of the message's placeholders; extra ones are ignored)."""
     from town_industry.contracts.findings import Finding  # findings imports this module: import at call time
@@ -202,7 +202,7 @@ def finding(code: str, params: dict | None = None, *, row: int | None = None, co
     rule = get(code)
     params = params or {}
     return Finding(rule.severity, code, rule.message(params, "zh"), rule.message(params, "en"),
-                   row=row, column=column, value=value)
+                   row=row, column=column, value=value, subject=subject)
 
 
 def render_markdown() -> str:

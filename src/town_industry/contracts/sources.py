@@ -199,6 +199,9 @@ class Source:
     key: tuple[str, ...]
     month_column: str
     columns: tuple[Column, ...]
+    # the columns that say what a row is about, for its findings (default: the key): the enterprise's
+    # uscc and name, the project's code and name, the record and the (masked) ID number
+    subject: tuple[str, ...] = ()
     checks: tuple[Check, ...] = ()
     history_checks: tuple[HistoryCheck, ...] = ()
     models: tuple[Model, ...] = ()
@@ -209,6 +212,10 @@ class Source:
     optional: bool = False  # a month without a file is no failure: the wait ends skipped at the deadline
     enabled: bool = True  # false: switched off (no DAG, not run); what it loaded stays in the warehouse
     path: Path | None = field(default=None, compare=False)
+
+    @property
+    def subject_columns(self) -> tuple[str, ...]:
+        return self.subject or self.key
 
     @property
     def staging_table(self) -> str:
@@ -254,6 +261,7 @@ def _source(raw: dict, path: Path) -> Source:
         description=raw.get("description", ""),
         key=tuple(raw["key"]) if isinstance(raw["key"], list) else (raw["key"],),
         month_column=raw.get("month_column", "stat_month"),
+        subject=tuple(raw.get("subject") or ()),
         columns=tuple(_column(c) for c in raw["columns"]),
         checks=tuple(Check(**c) for c in raw.get("checks") or ()),
         history_checks=tuple(HistoryCheck(**c) for c in raw.get("history_checks") or ()),
@@ -349,3 +357,11 @@ def get_source(name: str) -> Source:
         if error.path.stem == name or isinstance(error, rules.CatalogueError):
             raise error
     raise KeyError(f"no source named {name!r} under {shown_path(settings.SOURCES_DIR)}")
+
+
+def subject_text(values) -> str | None:
+    """A finding's subject from the subject columns' values: '913206125148900473（南通锦程服饰有限公司）'."""
+    shown = [str(v).strip() for v in values if v is not None and str(v).strip()]
+    if not shown:
+        return None
+    return shown[0] + (f"（{'，'.join(shown[1:])}）" if shown[1:] else "")

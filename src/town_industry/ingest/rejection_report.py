@@ -70,18 +70,18 @@ def _value(f: Finding, language: str) -> str:
 
 
 def _table_zh(findings: list[Finding], label) -> list[str]:
-    lines = ["| 类别 | 行 | 列 | 规则 | 值 | 问题 |", "|---|---|---|---|---|---|"]
+    lines = ["| 类别 | 行 | 对象 | 列 | 规则 | 值 | 问题 |", "|---|---|---|---|---|---|---|"]
     for f in findings:
-        cells = [SEVERITY_ZH[f.severity], _row(f.row, "zh"), label(f.column),
+        cells = [SEVERITY_ZH[f.severity], _row(f.row, "zh"), f.subject or "—", label(f.column),
                  f"{rules.get(f.rule).name_zh}（{f.rule}）", _value(f, "zh"), f.message]
         lines.append("| " + " | ".join(markdown_cell(c) for c in cells) + " |")
     return lines
 
 
 def _table_en(findings: list[Finding]) -> list[str]:
-    lines = ["| severity | row | column | rule | value | problem |", "|---|---|---|---|---|---|"]
+    lines = ["| severity | row | subject | column | rule | value | problem |", "|---|---|---|---|---|---|---|"]
     for f in findings:
-        cells = [f.severity, _row(f.row, "en"), f.column, f.rule, _value(f, "en"), f.message_en]
+        cells = [f.severity, _row(f.row, "en"), f.subject or "—", f.column, f.rule, _value(f, "en"), f.message_en]
         lines.append("| " + " | ".join(markdown_cell(c) for c in cells) + " |")
     return lines
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from town_industry import settings
 from town_industry.contracts.codes import mask_id_number, mask_id_numbers_in
 from town_industry.contracts.findings import ERROR, WARNING, Finding, count
 from town_industry.contracts.rules import bilingual, finding
-from town_industry.contracts.sources import Column, Source
+from town_industry.contracts.sources import Column, Source, subject_text
 from town_industry.ingest.archive import sha256_of
 from town_industry.ingest.parsing import ACCEPTED, decimal_sql, kept_decimals, parsed_sql, quoted, rounded_sql
 from town_industry.ingest.readers import ROW, FileRejected, RawTable, read_file
@@ -100,7 +100,21 @@ def validate_table(raw: RawTable, source: Source, month: str,
         suite_findings = run_suite(typed, source, month, sha256=sha256)
         findings += [f for f in suite_findings if (f.row, f.column) not in already]
     findings.sort(key=lambda f: (f.row or 0, f.column or "", f.rule))
-    return typed, findings
+    return typed, _with_subjects(findings, typed, source, raw.header_row)
+
+
+def _with_subjects(findings: list[Finding], typed: TypedRows | None, source: Source,
+                   header_row: int | None) -> list[Finding]:
+    """Each row's findings name what the row is about (the subject columns as written, personal ones masked)."""
+    rows = {f.row for f in findings if f.row is not None and f.row != header_row}
+    if typed is None or not rows:
+        return findings
+    written = _as_written(typed, rows)
+    declared = {c.name for c in source.columns}
+    subjects = {row: subject_text(shown_value(source.column(name), written.get((row, name)))
+                                  for name in source.subject_columns if name in declared)
+                for row in rows}
+    return [replace(f, subject=subjects.get(f.row)) if f.row in subjects else f for f in findings]
 
 
 def _formulas_without_value(raw: RawTable, source: Source) -> list[Finding]:

@@ -161,8 +161,9 @@ def read_report_data(con, period: str) -> ReportData:
         members.setdefault(code, []).append(name)
     months = periods.report_period_months(period)
     year_before = [periods.shift_month(m, -12) for m in months]
-    warnings = [dict(zip(("source", "month", "file", "row", "column", "rule", "message"), r)) for r in con.execute(
-        """SELECT d.source, d.month, regexp_extract(c.path, '[^/]+$'), d.row_number, d.column_name, d.rule, d.message
+    warnings = [dict(zip(("source", "month", "file", "row", "subject", "column", "rule", "message"), r)) for r in con.execute(
+        """SELECT d.source, d.month, regexp_extract(c.path, '[^/]+$'), d.row_number, d.subject, d.column_name, d.rule,
+                  d.message
            FROM meta.dq_issues AS d
            JOIN meta.current_files AS c ON c.source = d.source AND c.month = d.month AND c.sha256 = d.file_sha256
            WHERE d.severity = 'warning' AND list_contains(?, d.month)

@@ -13,7 +13,7 @@ from town_industry import periods
 from town_industry.contracts import rules
 from town_industry.contracts.findings import ERROR, WARNING, Finding
 from town_industry.contracts.rules import bilingual
-from town_industry.contracts.sources import Source
+from town_industry.contracts.sources import Source, subject_text
 from town_industry.db import read_sql, run_sql
 from town_industry.warehouse.meta import insert_findings, now
 
@@ -26,10 +26,24 @@ def history_findings(con: duckdb.DuckDBPyConnection, source: Source, month: str,
         if check.severity not in severities:
             continue
         rows = run_sql(con, read_sql(check.sql), {**check.params, **periods.sql_params(month)}).fetchall()
+        subjects = _subjects(con, source, month, {r[0] for r in rows if r[0] is not None})
         for row_number, column, value, params in rows:
-            findings.append(rules.finding(check.rule, _in_words(source, params or {}),
-                                          row=row_number, column=column, value=value))
+            findings.append(rules.finding(check.rule, _in_words(source, params or {}), row=row_number,
+                                          column=column, value=value, subject=subjects.get(row_number)))
     return findings
+
+
+def _subjects(con, source: Source, month: str, rows: set[int]) -> dict[int, str | None]:
+    """Row number -> what the row is about, from the month's staging rows (personal columns are stored as
+    pseudonyms only, so a history finding names the row by its other subject columns)."""
+    stored = [c.stored_name for c in source.columns if c.name in source.subject_columns and not c.personal]
+    if not rows or not stored:
+        return {}
+    month_column = source.column(source.month_column).stored_name
+    result = con.execute(f"SELECT _row, {', '.join(stored)} FROM {source.staging_table} "
+                         f"WHERE {month_column} = ? AND _row IN (SELECT unnest(?))",
+                         [periods.first_date(month), sorted(rows)]).fetchall()
+    return {row: subject_text(values) for row, *values in result}
 
 
 def _in_words(source: Source, params: dict) -> dict:

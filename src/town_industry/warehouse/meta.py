@@ -42,12 +42,14 @@ def insert_findings(con, source: str, month: str, sha256: str, findings: list[Fi
 
         con.execute(
             "INSERT INTO meta.dq_issues (source, month, file_sha256, severity, rule, row_number, column_name, value, "
-            "message, message_en, recorded_at) SELECT ?, ?, ?, unnest(CAST(? AS VARCHAR[])), "
+            "message, message_en, subject, recorded_at) SELECT ?, ?, ?, unnest(CAST(? AS VARCHAR[])), "
             "unnest(CAST(? AS VARCHAR[])), unnest(CAST(? AS INTEGER[])), unnest(CAST(? AS VARCHAR[])), "
-            "unnest(CAST(? AS VARCHAR[])), unnest(CAST(? AS VARCHAR[])), unnest(CAST(? AS VARCHAR[])), ?",
+            "unnest(CAST(? AS VARCHAR[])), unnest(CAST(? AS VARCHAR[])), unnest(CAST(? AS VARCHAR[])), "
+            "unnest(CAST(? AS VARCHAR[])), ?",
             [source, month, sha256, [f.severity for f in findings], [f.rule for f in findings],
              [f.row for f in findings], text(f.column for f in findings), text(f.value for f in findings),
-             [f.message for f in findings], [f.message_en for f in findings], at],
+             [f.message for f in findings], [f.message_en for f in findings], text(f.subject for f in findings),
+             at],
         )
 
 
