@@ -116,6 +116,7 @@ def sample_pipeline(tmp_path_factory) -> SampleRun:
     sample data, once per test session. Tests only read what it wrote."""
     from town_industry.cli.run import run
 
+    run_logs_in_this_home()
     root = tmp_path_factory.mktemp("sample_pipeline")
     shutil.copytree(SAMPLE, root / "data")
     env = {"DATA_DIR": str(root / "data"), "WAREHOUSE": str(root / "wh" / "warehouse.duckdb"),
@@ -140,7 +141,17 @@ def ingest_dags():
     """The ingestion DAGs, parsed once per test session by a real DagBag."""
     from town_industry.cli.run import load_dags
 
+    run_logs_in_this_home()
     return load_dags()
+
+
+def run_logs_in_this_home() -> None:
+    """make test runs two sessions at once on two Airflow homes: runs logging into the other home's folder
+    overwrite its months' logs (test_pipeline once read a month's log without its traceback)."""
+    from town_industry.cli.run import run_logs
+
+    home = Path(os.environ["AIRFLOW_HOME"]).resolve()
+    assert run_logs().resolve().is_relative_to(home), f"{home}/airflow.cfg names another home's log folder"
 
 
 def rejection_outcome(warehouse: Path):

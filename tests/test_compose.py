@@ -5,11 +5,13 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import subprocess
+import threading
+import time
 
 import pytest
 import yaml
 
-from town_industry.deploy import compose, topology
+from town_industry.deploy import compose, packages, topology
 from town_industry.deploy.local_airflow import LocalAirflow
 from town_industry.deploy.packages import apt_install
 from town_industry.settings import PROJECT_ROOT
@@ -92,3 +94,25 @@ def test_the_stack_on_one_machine_runs_with_the_same_settings(tmp_path):
     shared = topology.airflow_settings(place)
     assert {k: env[k] for k in shared} == shared
     assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+
+
+def test_apt_get_runs_one_at_a_time(tmp_path, monkeypatch):
+    """make test's two sessions may each install a package: the second waits for the first instead of
+    failing on dpkg's lock."""
+    running, seen = [], []
+
+    def apt_get(cmd):
+        running.append(cmd)
+        seen.append(len(running))
+        time.sleep(0.3)
+        running.remove(cmd)
+        return subprocess.CompletedProcess(cmd, 0)
+
+    monkeypatch.setattr(packages, "LOCK", tmp_path / "apt.lock")
+    monkeypatch.setattr(packages.subprocess, "run", apt_get)
+    installs = [threading.Thread(target=packages.apt_install, args=(name,)) for name in ("postgresql", "redis-server")]
+    for install in installs:
+        install.start()
+    for install in installs:
+        install.join()
+    assert seen == [1, 1]

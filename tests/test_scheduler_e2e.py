@@ -8,7 +8,7 @@ deadline; a backfill of 2019-01..2020-12 for every source (one of them newest fi
 default concurrency) while an analyst reads the published warehouse; the KPI DAG fires from the load
 events once the loads settle and drafts 2020H1 once; and the result equals `make run`'s on the same files.
 
-The slow set: `make test-e2e` (and `.ci/run`) runs it; `make test` does not.
+The slow set: `make test-e2e` runs it alone; `make test` (and `.ci/run`) in a pytest session of its own, beside the rest.
 """
 from __future__ import annotations
 
