@@ -5,6 +5,7 @@ import csv
 import os
 import re
 import shutil
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,9 @@ os.environ.setdefault("PERSON_ID_HMAC_KEY", "test-key-only-for-tests")
 os.environ.setdefault("FILE_SETTLE_SECONDS", "0")  # test files are written just before their run
 os.environ.setdefault("RETRY_DELAY_SECONDS", "1")  # dag.test() sleeps through retry delays
 os.environ.setdefault("TOWN_INDUSTRY_LANGUAGE", "en")  # run summaries the tests read in English (zh: test_rules.py)
+# make test starts the end-to-end session in the background, where the shell has it ignore SIGINT: Ctrl-C
+# would end the rest and leave that session, and its stack, running.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 # Tests that run DAGs through Airflow (dag.test on a DagBag) are the integration set: `make test-fast`
