@@ -180,9 +180,9 @@ def assert_rejected(warehouse: Path, before: dict, file_name: str, rule: str, ro
     assert [s for s, _ in loads][-1] == "rejected"
     report = Path(loads[-1][1]).read_text(encoding="utf-8")
     assert file_name in report and rule in report
-    if row is not None:  # the clerk's table: 类别 | 行 | 列 (header（column）) | 规则 (name（code）)
-        assert re.search(rf"^\| 错误 \| {row} \| [^|]*{re.escape(column)}[^|]* \| [^|]*（{rule}） \|", report,
-                         re.MULTILINE), report
+    if row is not None:  # the clerk's table: 类别 | 行 | 对象 (the row's subject) | 列 (header（column）) | 规则
+        assert re.search(rf"^\| 错误 \| {row} \| (?!— )[^|]+ \| [^|]*{re.escape(column)}[^|]* \| [^|]*（{rule}） \|",
+                         report, re.MULTILINE), report
     assert fingerprint(warehouse) == before
 
 

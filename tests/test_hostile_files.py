@@ -307,10 +307,10 @@ def test_hostile_file_is_rejected_reported_and_archived_while_the_month_goes_on(
     assert delivered.name in text and f"{rule.name_zh}（{spec.rule}）" in text, text[:3000]
     row = str(spec.row) if spec.row else "（整个文件）"
     column = re.escape(spec.column) if spec.column else "[^|]*"
-    assert re.search(rf"^\| 错误 \| {row} \| [^|]*{column}[^|]* \| [^|]*（{spec.rule}） \|", text, re.MULTILINE), \
+    assert re.search(rf"^\| 错误 \| {row} \| [^|]* \| [^|]*{column}[^|]* \| [^|]*（{spec.rule}） \|", text, re.MULTILINE), \
         text[:3000]
     if spec.rows:
-        listed = re.findall(rf"^\| 错误 \| (\d+) \| [^|]* \| [^|]*（{spec.rule}） \|", text, re.MULTILINE)
+        listed = re.findall(rf"^\| 错误 \| (\d+) \| [^|]* \| [^|]* \| [^|]*（{spec.rule}） \|", text, re.MULTILINE)
         assert sorted(map(int, listed)) == sorted(spec.rows), text[:3000]
 
 
