@@ -3,8 +3,9 @@
 A data month is written ``'YYYY-MM'`` (``'2020-04'``), and the warehouse keys a month as the integer
 ``yyyymm`` (``month_key``). A *report period* is what a work report covers: a half-year ``'YYYYH1'``
 (January-June) or ``'YYYYH2'`` (July-December), or a full year ``'YYYYFY'`` (January-December, the
-year's 工作总结). The KPI mart computes its half-year-grain KPIs for every report period. Airflow hands tasks moments in time;
-``run_month`` turns the moment a run is for into its data month (see ``orchestration.timetable``).
+year's 工作总结). The KPI mart computes its half-year-grain KPIs for every report period. Airflow hands
+tasks moments in time; ``run_month`` turns the moment a run is for into its data month (see
+``orchestration.timetable``).
 """
 from __future__ import annotations
 

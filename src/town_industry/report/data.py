@@ -161,7 +161,8 @@ def read_report_data(con, period: str) -> ReportData:
         members.setdefault(code, []).append(name)
     months = periods.report_period_months(period)
     year_before = [periods.shift_month(m, -12) for m in months]
-    warnings = [dict(zip(("source", "month", "file", "row", "subject", "column", "rule", "message"), r)) for r in con.execute(
+    keys = ("source", "month", "file", "row", "subject", "column", "rule", "message")
+    warnings = [dict(zip(keys, r)) for r in con.execute(
         """SELECT d.source, d.month, regexp_extract(c.path, '[^/]+$'), d.row_number, d.subject, d.column_name, d.rule,
                   d.message
            FROM meta.dq_issues AS d

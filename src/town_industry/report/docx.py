@@ -55,6 +55,7 @@ PICTURE_WIDTH = Cm(15)
 CELL_MARGINS = Cm(0.45)  # Table Grid's left and right cell margins, and a little air
 SHORT_CELL = 12  # half-characters: a cell text this short is never wrapped
 
+CONTAINED = {"bullet_list": "bullet", "ordered_list": "numbered"}  # a paragraph in a list is an item
 MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable("table")
 COMMENT = re.compile(r"^\s*<!--.*?-->\s*$", re.S)
 
@@ -187,12 +188,9 @@ def parse(markdown: str) -> list[Block]:
             if (image := _lone_image(inline)) is not None and not containers:
                 blocks.append(Block("image", [Run(plain(_runs(image)) or image.content)],
                                     path=str(image.attrs.get("src", ""))))
-            else:
+            else:  # inside a quote it is a passage to write, whatever else holds it; in a list an item
                 within = containers[-1] if containers else ""
-                block_kind = {"blockquote": "quote", "bullet_list": "bullet", "ordered_list": "numbered"}.get(within,
-                                                                                                              "paragraph")
-                if "blockquote" in containers:
-                    block_kind = "quote"
+                block_kind = "quote" if "blockquote" in containers else CONTAINED.get(within, "paragraph")
                 blocks.append(Block(block_kind, _runs(inline), first=block_kind == "numbered" and new_list))
                 new_list = False
             i += 2
