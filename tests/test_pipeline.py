@@ -231,7 +231,7 @@ def test_a_broken_declaration_is_reported_first_and_last_and_the_others_run(work
     assert not run("2020-01", "2020-01", echo=lines.append, sources=[SOURCE, "investment_monthly"], build_kpis=False)
     declaration = tmp_path / "sources" / "investment_monthly.yml"
     assert lines[:2] == ["NOT RUN, their declaration or suite is wrong (fix it, then make suites):",
-                         f"  {declaration}: unknown key 'colour' (allowed: name, title, description, owner, key, "
+                         f"  {declaration}: unknown key 'colour' (allowed: name, title, description, owner, key, subject, "
                          "month_column, arrival_deadline_days, file_extensions, optional, enabled, limits, columns, "
                          "checks, history_checks, models)"]
     assert month_outcomes(lines, SOURCE)["2020-01"].startswith("loaded")
