@@ -92,8 +92,9 @@ def cmd_pdf(args) -> int:
     """The period's Word draft as PDF, through LibreOffice (installed from Debian's packages where missing)."""
     from town_industry.deploy.packages import apt_install
     from town_industry.report import render
+    from town_industry.report.draft import draft_name
 
-    docx_path = settings.reports_dir() / args.period / f"industrial_economy_report_{args.period}.docx"
+    docx_path = settings.reports_dir() / args.period / f"{draft_name(args.period)}.docx"
     if not docx_path.is_file():
         print(f"No Word draft for {args.period} at {docx_path}: draft it first (make report PERIOD={args.period})",
               file=sys.stderr)

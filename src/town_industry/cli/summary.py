@@ -7,6 +7,7 @@ from pathlib import Path
 from town_industry import periods, settings
 from town_industry.contracts.kpis import catalogue
 from town_industry.db import read
+from town_industry.report.draft import draft_name
 from town_industry.report.formatting import figure
 from town_industry.text import pad, table
 
@@ -33,7 +34,7 @@ def kpi_table(path: Path, first: str, last: str) -> str:
     lines = [title, *table(cells, right_from=2)]
     drafts = [settings.reports_dir() / p for p in touched if (settings.reports_dir() / p).is_dir()]
     label = "报告初稿" if settings.language() == "zh" else "Report draft"
-    lines += [f"{label}: {d / f'industrial_economy_report_{d.name}.md'} (.docx)" for d in drafts]
+    lines += [f"{label}: {d / f'{draft_name(d.name)}.md'} (.docx)" for d in drafts]
     return "\n".join(lines)
 
 

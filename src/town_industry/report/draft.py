@@ -130,7 +130,7 @@ def draft(period: str, warehouse_path: Path | None = None, reports_dir: Path | N
         built_from = _mart_build(con, period)
     reports_dir = reports_dir or settings.reports_dir()
     reports_dir.mkdir(parents=True, exist_ok=True)
-    name = f"industrial_economy_report_{period}"
+    name = draft_name(period)
     with tempfile.TemporaryDirectory(dir=reports_dir, prefix=f".{period}-") as tmp:
         build = Path(tmp) / period
         build.mkdir()
@@ -146,6 +146,11 @@ def draft(period: str, warehouse_path: Path | None = None, reports_dir: Path | N
             final.rename(old)
         build.rename(final)
     return final / f"{name}.md"
+
+
+def draft_name(period: str) -> str:
+    """The file name of a period's draft, without its suffix (.md, .docx, .pdf)."""
+    return f"industrial_economy_report_{period}"
 
 
 DRAFT_RECORD = "draft.json"  # which build of the mart a draft was written from
