@@ -156,7 +156,7 @@ rebuild: airflow-home ## rebuild the warehouse from the archive into build/rebui
 suites: install       ## regenerate expectations/suites/*.json from include/sources/*.yml
 	$(CLI) suites
 
-docs: install         ## regenerate the generated pages of docs/ (KPI catalogue, rules, sources) from the declarations
+docs: install         ## regenerate the generated pages of docs/ (KPI catalogue, rules, sources, data dictionary) from the declarations
 	$(CLI) docs
 
 NAME ?=

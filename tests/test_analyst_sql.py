@@ -37,8 +37,13 @@ def test_every_schema_reflects_and_every_table_reads(engine):
         with engine.connect() as con:
             for table in metadata.tables.values():
                 con.execute(sa.select(table).limit(1)).all()
+                # the data dictionary, as a BI tool reflects it
+                assert table.comment and all(c.comment for c in table.columns), table.fullname
     columns = {c["name"]: c for c in inspector.get_columns("fact_enterprise_month")}
     assert isinstance(columns["taxable_sales"]["type"], sa.Numeric)
+    assert columns["taxable_sales"]["comment"].startswith("应税销售额")
+    investment = {c["name"]: c["comment"] for c in inspector.get_columns("fact_investment_month")}
+    assert "not a running total" in investment["completed_investment"]
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem for p in EXAMPLES])

@@ -6,13 +6,17 @@ CREATE SCHEMA IF NOT EXISTS mart;     -- KPI tables analysts query by name
 -- The warehouse's key of the month a date falls in: month_key(DATE '2020-06-03') = 202006.
 CREATE OR REPLACE MACRO month_key(d) AS year(d) * 100 + month(d);
 
--- What each reference dimension (dim_date, dim_industry) was built from: its SQL and reference files'
--- digest. A changed definition or reference file rebuilds it at the next start.
-CREATE TABLE IF NOT EXISTS meta.reference_builds (
+-- What each rebuilt-by-definition table was built from: the reference dimensions (dim_date, dim_industry:
+-- their SQL and reference files) and the type-2 dimensions (the SQL of their full rebuild). A changed
+-- definition or reference file rebuilds the table at the next load.
+CREATE TABLE IF NOT EXISTS meta.model_builds (
     table_name  VARCHAR   PRIMARY KEY,
     digest      VARCHAR   NOT NULL,
     built_at    TIMESTAMP NOT NULL
 );
+-- Its predecessor, for reference dimensions only (the type-2 digests were table comments, which now
+-- carry the data dictionary): dropped, so each table is rebuilt once and recorded above.
+DROP TABLE IF EXISTS meta.reference_builds;
 
 -- One row per file seen by a load task, whatever became of it.
 CREATE TABLE IF NOT EXISTS meta.file_loads (

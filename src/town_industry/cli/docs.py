@@ -6,6 +6,7 @@ Every page here is written from a declaration, so it cannot drift from what the 
     docs/rules.md                include/rules.yml (contracts.rules.render_markdown)
     docs/sources/README.md       include/sources/*.yml (the list of sources)
     docs/sources/<source>.md     include/sources/<source>.yml (+ its GX suite, rules and SQL models)
+    docs/dictionary.md           the comments of a warehouse built from the declarations (sql/*/_dictionary.yml)
 
 ``town-industry docs`` (``make docs``) rewrites them all; a test fails while a committed page differs
 from what ``render`` gives. The hand-written pages (docs/README.md, file_contracts.md, kpis.md,
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from town_industry import periods, settings
+from town_industry.cli import dictionary_page
 from town_industry.contracts import kpis, rules
 from town_industry.contracts.sources import Column, Source, declared_sources
 from town_industry.text import markdown_cell
@@ -353,7 +355,9 @@ def render_source(source: Source) -> str:
         about = about.split(":", 1)[1].strip() if about.startswith(model.table.split(".")[-1] + ":") else about
         lines.append(f"| `{model.table}` | `{model.materialized}`: {how} | [`sql/{model.sql}`](../../sql/{model.sql}) "
                      f"| {markdown_cell(about)} |")
-    lines += ["", "Their columns: [warehouse.md](../warehouse.md)."]
+    lines += ["", "Their columns, in words: [dictionary.md](../dictionary.md) ("
+              + ", ".join(f"[`{t}`](../dictionary.md#{t.replace('.', '')})"
+                          for t in (source.staging_table, *(m.table for m in source.models))) + ")."]
     fed = _kpis_fed(source)
     if fed:
         lines += ["", "KPIs computed from it ([kpi_catalogue.md](../kpi_catalogue.md)): "
@@ -386,6 +390,7 @@ def pages() -> dict[str, Callable[[], str]]:
         "kpi_catalogue.md": render_kpi_catalogue,   # include/kpis.yml
         "rules.md": rules.render_markdown,          # include/rules.yml
         "sources/README.md": render_sources_index,  # include/sources/*.yml
+        "dictionary.md": dictionary_page.render,    # the comments of a warehouse built from the declarations
     }
     for source in declared_sources():
         registry[f"sources/{source.name}.md"] = partial(render_source, source)

@@ -196,7 +196,8 @@ def cmd_suites(args) -> int:
 
 def _catalogue_errors() -> list[ValueError]:
     """The KPI catalogue, the draft's layout and the targets (include/targets/), checked as the KPI DAG's
-    parse checks them."""
+    parse checks them; and the data dictionary's files (sql/**/*.yml), which every load reads."""
+    from town_industry.contracts import dictionary
     from town_industry.contracts.kpis import catalogue
     from town_industry.contracts.report_layout import layout
     from town_industry.contracts.targets import targets_errors
@@ -204,6 +205,7 @@ def _catalogue_errors() -> list[ValueError]:
     try:
         catalogue()
         layout()
+        dictionary.load()
     except ValueError as exc:  # each names its file and key
         return [exc]
     return targets_errors()  # one per broken file
@@ -346,7 +348,8 @@ def parser() -> argparse.ArgumentParser:
     archive.add_argument("--out", type=Path, help="where to write it")
 
     command("suites", cmd_suites, "Check every declaration (include/sources/*.yml, include/rules.yml, "
-            "include/kpis.yml, include/report/report.yml, include/targets/*.yml), then regenerate "
+            "include/kpis.yml, include/report/report.yml, include/targets/*.yml, the data dictionary sql/**/*.yml), "
+            "then regenerate "
             "expectations/suites/*.json; exit status 1, nothing written, if any declaration is wrong.")
     command("docs", cmd_docs, "Regenerate the generated pages of docs/ from the declarations.")
     new_source = command("new-source", cmd_new_source, "Scaffold a new source: its declaration "

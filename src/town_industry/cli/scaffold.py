@@ -1,7 +1,7 @@
 """``town-industry new-source NAME`` (``make new-source NAME=...``): the files of a new source, to fill in.
 
 ``scaffold`` writes, under a project root, a declaration with every top-level key present or commented,
-a fact model reading ``staging.<name>``, a history check (off until the declaration names it), a sample
+a fact model reading ``staging.<name>`` with its data dictionary entry, a history check (off until the declaration names it), a sample
 month holding the header row only, and a test that loads the sample month through the source's DAG. The
 command then runs ``town-industry suites``, which checks every declaration with the parser the DAGs use
 (the new one included, with the SQL files it names) and writes the suites. The templates are
@@ -34,6 +34,7 @@ def files(name: str) -> dict[str, tuple[str | None, str]]:
     return {
         f"include/sources/{name}.yml": ("source.yml.j2", "the declaration: every key present or commented"),
         f"sql/facts/fact_{name}.sql": ("fact.sql.j2", f"the fact model main.fact_{name}, reading staging.{name}"),
+        f"sql/facts/fact_{name}.yml": ("fact.yml.j2", f"main.fact_{name} in the data dictionary"),
         f"sql/checks/{name}_record_already_loaded.sql":
             ("record_already_loaded.sql.j2", "a history check, off until the declaration names it"),
         f"tests/test_{name}.py": ("test_source.py.j2", f"loads the sample month through DAG ingest_{name}"),

@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 
 import duckdb
 
+from town_industry.contracts.dictionary import annotate
 from town_industry.contracts.kpis import Catalogue, Kpi, catalogue
 from town_industry.contracts.sources import declared_sources
 from town_industry.db import read_sql, run_sql, table_exists, transaction
@@ -142,7 +143,9 @@ def compute(con: duckdb.DuckDBPyConnection, kpi: Kpi, period: str) -> tuple[floa
     if len(rows) != 1:
         raise ValueError(f"KPI {kpi.code}: sql/{kpi.sql} returned {len(rows)} rows for {period}, not one")
     value = rows[0][0]
-    return (None if value is None else float(value)), []
+    # Six decimals: far beyond any figure a report shows, and no binary noise (28.499999999999996) left
+    # for a reader to round away.
+    return (None if value is None else round(float(value), 6)), []
 
 
 def _inputs_digests(con, wanted: list[str], cat: Catalogue) -> dict[str, str]:
@@ -179,6 +182,7 @@ def build_mart(con: duckdb.DuckDBPyConnection, run_id: str | None = None, cat: C
             _write_period(con, cat, period, loaded)
             con.execute("INSERT OR REPLACE INTO meta.kpi_builds VALUES (?, ?, ?, ?)",
                         [period, digests[period], now, run_id])
+        annotate(con)  # the data dictionary, on the tables and views just (re)created
         pause_point("mart")
     return {"complete_periods": report_periods, "built_periods": [p for p in stale if is_report_period(p)],
             "built_months": [p for p in stale if not is_report_period(p)]}

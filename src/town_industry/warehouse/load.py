@@ -6,6 +6,7 @@ from pathlib import Path
 import duckdb
 
 from town_industry import periods
+from town_industry.contracts.dictionary import annotate
 from town_industry.contracts.findings import ERROR, Finding
 from town_industry.contracts.sources import Source
 from town_industry.db import run_sql, transaction
@@ -34,6 +35,7 @@ def load_month(con: duckdb.DuckDBPyConnection, source: Source, month: str, landi
         if any(f.severity == ERROR for f in added):
             raise HistoryErrors(added)  # rolls the staging change back: the file is rejected
         build_models(con, source, month)
+        annotate(con)  # the rebuilt tables' comments (the data dictionary) were dropped with them
         record(con, load, findings + added)
         recheck_later_months(con, source, month)
         pause_point("transaction")  # everything written, nothing committed

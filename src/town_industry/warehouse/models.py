@@ -7,7 +7,7 @@ import duckdb
 
 from town_industry import periods, settings
 from town_industry.contracts.sources import Model, Source
-from town_industry.db import read_sql, run_sql
+from town_industry.db import read_sql, run_sql, table_exists
 
 
 def _render(template: str, model: Model, select: str) -> str:
@@ -30,7 +30,7 @@ def scd2_append_sql(model: Model, select: str) -> str:
 
 
 def definition(rebuild_sql: str) -> str:
-    """The comment a full rebuild leaves on its table: the digest of the SQL that built it."""
+    """What a full rebuild records in meta.model_builds: the digest of the SQL that built the table."""
     return "scd2 " + hashlib.sha256(rebuild_sql.encode()).hexdigest()[:16]
 
 
@@ -42,10 +42,8 @@ def appends(con: duckdb.DuckDBPyConnection, source: Source, model: Model, month:
     template is rebuilt), and its latest report is the latest of those months (not ``month`` itself,
     as after a revision of it). A backfill, a revision, a first load or anything else is rebuilt whole.
     """
-    schema, _, name = model.table.rpartition(".")
-    comment = con.execute("SELECT comment FROM duckdb_tables() WHERE database_name = current_database() "
-                          "AND schema_name = ? AND table_name = ?", [schema or "main", name]).fetchone()
-    if comment is None or comment[0] != built_by:
+    built = con.execute("SELECT digest FROM meta.model_builds WHERE table_name = ?", [model.table]).fetchone()
+    if built is None or built[0] != built_by or not table_exists(con, model.table):
         return False
     earlier, held = con.execute(
         f"SELECT (SELECT month_key(max({source.month_column})) FROM {source.staging_table} "
@@ -66,7 +64,8 @@ def build_models(con: duckdb.DuckDBPyConnection, source: Source, month: str) -> 
                 run_sql(con, scd2_append_sql(model, select), params)
             else:
                 run_sql(con, f"CREATE OR REPLACE TABLE {model.table} AS\n{rebuild}", params)
-                con.execute(f"COMMENT ON TABLE {model.table} IS '{definition(rebuild)}'")
+                con.execute("INSERT OR REPLACE INTO meta.model_builds VALUES (?, ?, now())",
+                            [model.table, definition(rebuild)])
         elif model.materialized == "table":
             run_sql(con, f"CREATE OR REPLACE TABLE {model.table} AS\n{select}", params)
         elif model.materialized == "month_partition":

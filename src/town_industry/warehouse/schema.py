@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 
+from town_industry.contracts.dictionary import annotate
 from town_industry.contracts.industry import dim_industry_parameters
 from town_industry.contracts.sources import STORAGE_TYPES, Source
 from town_industry.db import read_sql, run_sql, table_exists, transaction
@@ -36,9 +37,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, sources: tuple[Source, ...]) -
         reference = dim_industry_parameters()
         for table, sql in REFERENCE_DIMENSIONS:
             digest = _reference_digest(read_sql(sql), reference)
-            built = con.execute("SELECT digest FROM meta.reference_builds WHERE table_name = ?", [table]).fetchall()
+            built = con.execute("SELECT digest FROM meta.model_builds WHERE table_name = ?", [table]).fetchall()
             if not table_exists(con, table) or built != [(digest,)]:
                 run_sql(con, f"CREATE OR REPLACE TABLE {table} AS\n{read_sql(sql)}", reference)
-                con.execute("INSERT OR REPLACE INTO meta.reference_builds VALUES (?, ?, now())", [table, digest])
+                con.execute("INSERT OR REPLACE INTO meta.model_builds VALUES (?, ?, now())", [table, digest])
         for source in sources:
             con.execute(staging_ddl(source))
+        annotate(con)
