@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from town_industry.contracts.sources import Limits, declared_sources
 from town_industry.report_center import submission
-from town_industry.report_center.trigger import Triggered, free_logical_date, run_id_for
+from town_industry.report_center.trigger import Triggered
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "include" / "data"
@@ -46,7 +46,7 @@ class Recorder:
 
     def trigger(self, source, month, user, sha256):
         self.calls.append((source, month, user, sha256))
-        return Triggered(f"ingest_{source}", run_id_for(month, sha256), f"{month}-01T00:00:00+00:00")
+        return Triggered(f"ingest_{source}", f"backfill__{month}", backfill_id=1)
 
     def run_status(self, source, run_id):
         return {"dag_id": f"ingest_{source}", "run_id": run_id, "state": "running",
@@ -336,11 +336,3 @@ def test_the_run_page_shows_the_runs_progress(client):
     assert page.status_code == 200 and "validate_file" in page.text and "running" in page.text
     assert client.get("/report-center/api/runs/enterprise_monthly/x").status_code == 401
 
-
-def test_a_month_with_runs_gets_the_next_free_logical_date_inside_it():
-    start = free_logical_date("2020-06", [])
-    assert start.isoformat() == "2020-06-01T00:00:00+00:00"
-    later = free_logical_date("2020-06", [start, start.add(seconds=5)])
-    assert later.isoformat() == "2020-06-01T00:00:06+00:00"
-    with pytest.raises(ValueError, match="no free logical date"):
-        free_logical_date("2020-06", [start.add(days=29, hours=23, minutes=59, seconds=59)])

@@ -32,11 +32,11 @@ def known_source(name: str) -> Source:
 
 
 def known_month(month: str, now: datetime | None = None) -> str:
-    """A YYYY-MM month that has begun; 422 otherwise."""
+    """A YYYY-MM month that has ended (a month's file is delivered after it); 422 otherwise."""
     now = now or datetime.now(timezone.utc)
-    if not MONTH.match(month) or month > now.strftime("%Y-%m"):
+    if not MONTH.match(month) or month >= now.strftime("%Y-%m"):
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            "月份应为已开始的月份，格式 YYYY-MM（如 2020-06） / month must be YYYY-MM, not in the future")
+                            "月份应为已结束的月份，格式 YYYY-MM（如 2020-06） / month must be YYYY-MM, a month that has ended")
     return month
 
 

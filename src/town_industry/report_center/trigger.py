@@ -1,34 +1,38 @@
 """Start the month's ingest run after an accepted upload, and read how it is going.
 
-In-process, through Airflow's own service ``airflow.api.common.trigger_dag`` (what ``airflow dags
-trigger`` and the REST API's trigger build on): the report center runs inside the api-server, so a
-loop-back HTTP call to ``/api/v2`` would only add a second login and a URL to configure. The user's
-right to start runs is checked before the upload is accepted (``auth.refusal``), and the run records
-who triggered it.
+The run is a one-month backfill of ``ingest_<source>``, created in-process through Airflow's own
+backfill service (what ``airflow backfill create`` and ``POST /api/v2/backfills`` call): the report center
+runs inside the api-server, so a loop-back HTTP call would only add a second login and a URL to
+configure. A backfill, not a manual run, because each ingest DAG has ``max_active_runs=1`` and its
+current month's scheduled run waits in its sensor for days: a manual run would queue behind it, while
+backfill runs are counted apart. With ``reprocess_behavior=completed`` a month that already ran (loaded or
+rejected) runs again; a month whose run is still under way is left to it (its sensor takes the new file
+at its next check). The user's right to start runs is checked before the upload is accepted
+(``auth.refusal``), and the backfill records who started it.
 
-A run processes the month of its logical date, and Airflow keeps one run per (DAG, logical date):
-a month that already has runs (its scheduled run, a backfill, an earlier upload) gets the first free
-second after them, still inside the month. The app calls ``Trigger``-shaped functions it is given, so
-tests replace them and need no scheduler.
+The app calls the ``Trigger``/``RunStatus``-shaped functions it is given, so tests replace them and need
+no scheduler.
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from town_industry.periods import first_day, next_month
+from town_industry.periods import first_day
 from town_industry.report_center.auth import dag_id_of
 
 log = logging.getLogger(__name__)
+
+IN_FLIGHT = ("该月份的运行仍在进行（或在等待文件），它会在下次检查时取用新文件 / the month's run is still under way "
+             "(or waiting for its file): its sensor takes the new file at its next check")
 
 
 @dataclass
 class Triggered:
     dag_id: str
-    run_id: str | None  # None when no run could be started (``problem`` says why)
-    logical_date: str | None = None
+    run_id: str | None  # None when no run was started (``problem`` says why)
+    backfill_id: int | None = None
     paused: bool = False  # the run waits until the DAG is switched on
     problem: str | None = None
 
@@ -40,51 +44,41 @@ Trigger = Callable[[str, str, str, str], Triggered]  # (source, month, user name
 RunStatus = Callable[[str, str], dict]  # (source, run_id) -> {"state": ..., "tasks": {task_id: state}}
 
 
-def free_logical_date(month: str, taken: list[datetime]) -> datetime:
-    """The month's first moment if no run has it, else one second after the latest run of the month."""
-    start = first_day(month)
-    if not taken:
-        return start
-    candidate = max(taken) + timedelta(seconds=1)
-    if candidate >= next_month(start):
-        raise ValueError(f"{month}: no free logical date left in the month")
-    return candidate
-
-
-def run_id_for(month: str, sha256: str, now: datetime | None = None) -> str:
-    now = now or datetime.now(timezone.utc)
-    return f"report_center__{month}__{now:%Y%m%dT%H%M%S}__{sha256[:12]}"
-
-
 def airflow_trigger(source_name: str, month: str, user_name: str, sha256: str) -> Triggered:
-    """Queue a manual run of ``ingest_<source>`` for ``month`` in Airflow's metadata database."""
-    from airflow.api.common.trigger_dag import trigger_dag
-    from airflow.exceptions import DagNotFound, DagRunAlreadyExists
+    """A one-month backfill of ``ingest_<source>`` for ``month``, in Airflow's metadata database."""
+    from airflow.exceptions import AirflowException, DagNotFound
+    from airflow.models.backfill import ReprocessBehavior, _create_backfill
     from airflow.models.dag import DagModel
-    from airflow.utils.types import DagRunTriggeredByType
 
     dag_id = dag_id_of(source_name)
     try:
-        logical = free_logical_date(month, _logical_dates(dag_id, month))
-        run = trigger_dag(dag_id, triggered_by=DagRunTriggeredByType.UI, triggering_user_name=user_name,
-                          run_id=run_id_for(month, sha256), logical_date=logical,
-                          note=f"报表中心上传 / report center upload, SHA-256 {sha256[:12]}")
-    except (DagNotFound, DagRunAlreadyExists, ValueError) as exc:
-        log.warning("report center: could not trigger %s for %s: %s", dag_id, month, exc)
+        backfill = _create_backfill(dag_id=dag_id, from_date=first_day(month), to_date=first_day(month),
+                                    max_active_runs=1, reverse=False, dag_run_conf=None,
+                                    triggering_user_name=user_name, reprocess_behavior=ReprocessBehavior.COMPLETED)
+    except (DagNotFound, AirflowException, ValueError) as exc:  # AlreadyRunningBackfill among them
+        log.warning("report center: no run of %s for %s (file %s): %s", dag_id, month, sha256[:12], exc)
         return Triggered(dag_id, None, problem=f"{type(exc).__name__}: {exc}")
+    run_id, reason = _backfill_run(backfill.id)
     model = DagModel.get_current(dag_id)
-    return Triggered(dag_id, run.run_id, logical.isoformat(), paused=bool(model and model.is_paused))
+    return Triggered(dag_id, run_id, backfill.id, paused=bool(model and model.is_paused),
+                     problem=None if run_id else (IN_FLIGHT if reason == "in flight" else reason))
 
 
-def _logical_dates(dag_id: str, month: str) -> list[datetime]:
+def _backfill_run(backfill_id: int) -> tuple[str | None, str | None]:
+    """The run the one-month backfill created, or why it created none."""
+    from airflow.models.backfill import BackfillDagRun
     from airflow.models.dagrun import DagRun
     from airflow.utils.session import create_session
     from sqlalchemy import select
 
-    start = first_day(month)
     with create_session() as session:
-        return list(session.scalars(select(DagRun.logical_date).where(
-            DagRun.dag_id == dag_id, DagRun.logical_date >= start, DagRun.logical_date < next_month(start))))
+        row = session.execute(select(BackfillDagRun.dag_run_id, BackfillDagRun.exception_reason).where(
+            BackfillDagRun.backfill_id == backfill_id)).first()
+        if row is None:
+            return None, "no run created"
+        if row.dag_run_id is None:
+            return None, str(getattr(row.exception_reason, "value", row.exception_reason))
+        return session.scalar(select(DagRun.run_id).where(DagRun.id == row.dag_run_id)), None
 
 
 def airflow_run_status(source_name: str, run_id: str) -> dict:
