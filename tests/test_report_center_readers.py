@@ -132,3 +132,30 @@ def test_kpis_with_their_definition_values_and_members(published, sample_pipelin
     page = published.get("/report-center/kpis/taxable_sales_yoy_pct", headers=headers)
     assert page.status_code == 200 and "<polyline" in page.text and shown["name_zh"] in page.text
     assert published.get("/report-center/api/kpis/no_such_kpi", headers=headers).status_code == 404
+
+
+# --- the trigger, against Airflow's metadata database (no scheduler: the run stays queued) -----------------
+
+def test_an_accepted_month_becomes_a_one_month_backfill(sample_pipeline):
+    """The sample pipeline's runs put the ingest DAGs in Airflow's database; 2021-01 has no run yet."""
+    from airflow.models.backfill import Backfill, BackfillDagRun
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from sqlalchemy import delete
+
+    from town_industry.report_center.trigger import airflow_run_status, airflow_trigger
+
+    first = airflow_trigger("investment_monthly", "2021-01", "invest_clerk", "c" * 64)
+    try:
+        assert first.problem is None and first.run_id == "backfill__2021-02-01T00:00:00+00:00", first
+        status = airflow_run_status("investment_monthly", first.run_id)
+        assert status["state"] == "queued" and status["dag_id"] == "ingest_investment_monthly"
+        # One backfill of a DAG at a time: the next upload's file is kept, and the verdict says no run started.
+        second = airflow_trigger("investment_monthly", "2020-12", "invest_clerk", "d" * 64)
+        assert second.run_id is None and "AlreadyRunningBackfill" in second.problem
+        assert airflow_run_status("investment_monthly", "no-such-run")["state"] is None
+    finally:
+        with create_session() as session:
+            session.execute(delete(BackfillDagRun).where(BackfillDagRun.backfill_id == first.backfill_id))
+            session.execute(delete(DagRun).where(DagRun.backfill_id == first.backfill_id))
+            session.execute(delete(Backfill).where(Backfill.id == first.backfill_id))
