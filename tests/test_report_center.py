@@ -43,9 +43,12 @@ class Recorder:
 
     def __init__(self):
         self.calls = []
+        self.busy = False  # True: as Airflow answers while another backfill of the DAG is going
 
     def trigger(self, source, month, user, sha256):
         self.calls.append((source, month, user, sha256))
+        if self.busy:
+            return Triggered(f"ingest_{source}", None, problem="AlreadyRunningBackfill: another backfill is running")
         return Triggered(f"ingest_{source}", f"backfill__{month}", backfill_id=1)
 
     def run_status(self, source, run_id):
@@ -330,8 +333,29 @@ def test_source_and_month_come_from_the_declarations_and_the_calendar(client, so
 
 # --- the run --------------------------------------------------------------------------------------------
 
+def test_a_stored_file_whose_run_could_not_start_can_start_it_later(client):
+    client.recorder.busy = True
+    content = sample("enterprise_monthly", "2020-01")
+    page = client.post("/report-center/submit", headers=login(client, "stats_clerk"),
+                       data={"source": "enterprise_monthly", "month": "2020-01"},
+                       files={"file": ("2020-01.csv", content, "text/csv")})
+    assert page.status_code == 200 and "没有启动新的入库运行" in page.text and "AlreadyRunningBackfill" in page.text
+    assert 'action="/report-center/months/enterprise_monthly/2020-01/run"' in page.text
+    assert client.post("/report-center/api/months/enterprise_monthly/2020-01/run",
+                       headers=login(client, "invest_clerk")).status_code == 403
+    assert client.post("/report-center/api/months/enterprise_monthly/2020-02/run",
+                       headers=login(client, "stats_clerk")).status_code == 404  # no file for that month
+    client.recorder.busy = False
+    started = client.post("/report-center/months/enterprise_monthly/2020-01/run", headers=login(client, "stats_clerk"),
+                          follow_redirects=False)
+    assert started.status_code == 303 and started.headers["location"] == \
+        "/report-center/runs/enterprise_monthly/backfill__2020-01"
+    sha = hashlib.sha256(content).hexdigest()
+    assert client.recorder.calls == [("enterprise_monthly", "2020-01", "stats_clerk", sha)] * 2
+
+
 def test_the_run_page_shows_the_runs_progress(client):
-    page = client.get("/report-center/runs/enterprise_monthly/report_center__2020-01__x",
+    page = client.get("/report-center/runs/enterprise_monthly/backfill__2020-02-01T00:00:00+00:00",
                       headers=login(client, "stats_viewer"))
     assert page.status_code == 200 and "validate_file" in page.text and "running" in page.text
     assert client.get("/report-center/api/runs/enterprise_monthly/x").status_code == 401

@@ -7,7 +7,7 @@ user (``auth.User``); an upload also needs the user's office and Airflow's permi
 from __future__ import annotations
 
 from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -18,7 +18,7 @@ from town_industry.report_center import board, drafts, kpis
 from town_industry.report_center.auth import User
 from town_industry.report_center.limits import BodyLimit
 from town_industry.report_center.offices import load_offices
-from town_industry.report_center.submission import known_month, known_source, submit
+from town_industry.report_center.submission import known_month, known_source, start_run, submit
 from town_industry.report_center.trigger import RunStatus, Trigger, airflow_run_status, airflow_trigger
 
 URL_PREFIX = "/report-center"
@@ -73,6 +73,10 @@ def _api_routes(app: FastAPI) -> None:
         code, result = submit(user, source, month, file.file, file.filename, request.app.state.trigger)
         return JSONResponse(result, status_code=code)
 
+    @app.post("/api/months/{source}/{month}/run")
+    def start(request: Request, user: User, source: str, month: str) -> dict:
+        return start_run(user, source, month, request.app.state.trigger)
+
     @app.get("/api/runs/{source}/{run_id}")
     def run(request: Request, user: User, source: str, run_id: str) -> dict:
         return request.app.state.run_status(known_source(source).name, run_id)
@@ -123,6 +127,14 @@ def _page_routes(app: FastAPI) -> None:
     def run_page(request: Request, user: User, source: str, run_id: str):
         shown = request.app.state.run_status(known_source(source).name, run_id)
         return page(request, "run.html", "入库运行 / Ingest run", user, s=shown)
+
+    @app.post("/months/{source}/{month}/run", response_class=HTMLResponse)
+    def start_page(request: Request, user: User, source: str, month: str):
+        run = start_run(user, source, month, request.app.state.trigger)
+        if run["run_id"]:
+            root = request.scope.get("root_path", "").rstrip("/")
+            return RedirectResponse(f"{root}/runs/{source}/{run['run_id']}", status_code=303)
+        return page(request, "error.html", "没有启动运行 / No run started", user, status_code=409, message=run["problem"])
 
     @app.get("/board", response_class=HTMLResponse)
     def board_page(request: Request, user: User):

@@ -9,10 +9,12 @@ from datetime import datetime, timezone
 
 from fastapi import HTTPException, status
 
+from town_industry import settings
 from town_industry.contracts import rules
 from town_industry.contracts.codes import mask_id_numbers_in
 from town_industry.contracts.findings import ERROR, Finding
 from town_industry.contracts.sources import Source, declared_sources
+from town_industry.ingest.archive import sha256_of
 from town_industry.ingest.personal import MissingKey
 from town_industry.report_center.auth import check_may_submit
 from town_industry.report_center.trigger import Trigger
@@ -68,6 +70,18 @@ def submit(user, source_name: str, month: str, upload, client_name: str | None, 
     log.info("report center: %s submitted %s %s (sha256 %s): %s, %d rows, %d findings", user.get_name(),
              source.name, month, verdict.sha256[:12], "accepted" if verdict.accepted else "rejected", rows, len(found))
     return (200 if verdict.accepted else 422), result(verdict, source, run)
+
+
+def start_run(user, source_name: str, month: str, trigger: Trigger) -> dict:
+    """Start the month's run for the file the delivery folder holds: for an accepted upload whose run could
+    not start (another backfill of the DAG was going). Needs the same rights as an upload."""
+    source, month = known_source(source_name), known_month(month)
+    check_may_submit(user, source.name)
+    delivered = next((p for p in source.file_candidates(settings.data_dir(), month) if p.is_file()), None)
+    if delivered is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "该月份没有已报送的文件 / no file delivered for that month")
+    log.info("report center: %s starts the run of %s %s", user.get_name(), source.name, month)
+    return trigger(source.name, month, user.get_name(), sha256_of(delivered)).as_dict()
 
 
 def result(verdict: Verdict, source: Source, run: dict | None) -> dict:
