@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 import shutil
 import tempfile
 import unicodedata
@@ -32,7 +31,6 @@ from town_industry.ingest.suites import suite_error
 log = logging.getLogger(__name__)
 
 BLOCK = 1 << 20
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 # What a file's first bytes say it is. A CSV is text: no NUL byte in its first block.
 ZIP_MAGIC = b"PK\x03\x04"
 BINARY_MAGICS = (b"\xd0\xcf\x11\xe0", b"%PDF", b"\x7fELF", b"MZ", b"\x1f\x8b", b"Rar!", b"7z\xbc\xaf")
