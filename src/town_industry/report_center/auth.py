@@ -9,16 +9,29 @@ starts one.
 """
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-from airflow.api_fastapi.auth.managers.models.base_user import BaseUser
-from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity, DagDetails
-from airflow.api_fastapi.core_api.security import get_user
-from fastapi import Depends, HTTPException, status
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from town_industry.report_center.offices import load_offices
 
-User = Annotated[BaseUser, Depends(get_user)]
+if TYPE_CHECKING:
+    from airflow.api_fastapi.auth.managers.models.base_user import BaseUser
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+async def current_user(request: Request,
+                       credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> BaseUser:
+    """Airflow's own check (the Bearer token, else the UI's cookie), imported at the first request: every
+    Airflow process imports the plugin, only the api-server serves it, and the import costs half a second."""
+    from airflow.api_fastapi.core_api.security import get_user
+
+    return await get_user(request, None, credentials)
+
+
+User = Annotated["BaseUser", Depends(current_user)]
 
 
 def dag_id_of(source_name: str) -> str:
@@ -27,6 +40,7 @@ def dag_id_of(source_name: str) -> str:
 
 def may_start_runs(user: BaseUser, source_name: str) -> bool:
     from airflow.api_fastapi.app import get_auth_manager
+    from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity, DagDetails
 
     return get_auth_manager().is_authorized_dag(method="POST", access_entity=DagAccessEntity.RUN,
                                                 details=DagDetails(id=dag_id_of(source_name)), user=user)
