@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 import zipfile
 from dataclasses import replace
@@ -360,3 +361,43 @@ def test_the_run_page_shows_the_runs_progress(client):
     assert page.status_code == 200 and "validate_file" in page.text and "running" in page.text
     assert client.get("/report-center/api/runs/enterprise_monthly/x").status_code == 401
 
+
+
+# --- the offices file -----------------------------------------------------------------------------------
+
+def test_the_shipped_offices_file_names_only_declared_owners():
+    from town_industry.report_center.offices import OFFICES_FILE, load_offices
+
+    offices = load_offices(OFFICES_FILE)
+    owners = {s.owner for s in declared_sources()}
+    assert set(offices.members) <= owners
+    assert all(offices.submittable(user) for users in offices.members.values() for user in users)
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("offices:\n  statistics-ofice: {users: [a]}\n", "offices.statistics-ofice: no source declaration has owner"),
+    ("offices:\n  statistics-office: {users: []}\n", "offices.statistics-office.users: expected a list"),
+    ("offices:\n  statistics-office: [a]\n", "offices.statistics-office.users: expected a list"),
+    ("all_sources: admin\n", "all_sources: expected a list"),
+    ("office: {}\n", "expected the keys offices and all_sources"),
+])
+def test_a_wrong_offices_file_is_refused_naming_the_key(tmp_path, text, problem):
+    from town_industry.report_center.offices import OfficesError, load_offices
+
+    path = tmp_path / "offices.yml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(OfficesError, match=re.escape(problem)):
+        load_offices(path)
+
+
+def test_an_edited_offices_file_is_read_again(tmp_path):
+    from town_industry.report_center.offices import load_offices
+
+    path = tmp_path / "offices.yml"
+    path.write_text("offices:\n  labour-office: {users: [a]}\n", encoding="utf-8")
+    assert load_offices(path).submittable("a") == ["employment_services"]
+    path.write_text("offices:\n  labour-office: {users: [b]}\nall_sources: [a]\n", encoding="utf-8")
+    os.utime(path, ns=(path.stat().st_mtime_ns + 10**9,) * 2)  # a later edit, whatever the clock's grain
+    offices = load_offices(path)
+    assert offices.submittable("b") == ["employment_services"]
+    assert offices.submittable("a") == [s.name for s in declared_sources()]
