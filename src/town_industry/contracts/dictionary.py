@@ -209,19 +209,11 @@ def annotate(con, sources: tuple[Source, ...] | None = None, words: Dictionary |
     (a rebuilt table has lost its own). Returns how many were written. Run inside the writer's
     transaction, so the published copy always carries them."""
     words = words or load(sources)
-    written = 0
-    for kind, schema, name, comment in con.execute(_OBJECTS).fetchall():
-        if schema not in SCHEMAS:
-            continue
-        wanted = words.object_comment(f"{schema}.{name}", kind)
-        if wanted is not None and wanted != comment:
-            con.execute(f"COMMENT ON {kind} {schema}.{name} IS {_literal(wanted)}")
-            written += 1
-    for schema, table, column, comment in con.execute(_COLUMNS).fetchall():
-        if schema not in SCHEMAS:
-            continue
-        wanted = words.column_comment(f"{schema}.{table}", column)
-        if wanted is not None and wanted != comment:
-            con.execute(f'COMMENT ON COLUMN {schema}.{table}."{column}" IS {_literal(wanted)}')
-            written += 1
-    return written
+    wanted = [(f"{kind} {schema}.{name}", words.object_comment(f"{schema}.{name}", kind), comment)
+              for kind, schema, name, comment in con.execute(_OBJECTS).fetchall() if schema in SCHEMAS]
+    wanted += [(f'COLUMN {schema}.{table}."{column}"', words.column_comment(f"{schema}.{table}", column), comment)
+               for schema, table, column, comment in con.execute(_COLUMNS).fetchall() if schema in SCHEMAS]
+    changed = [(target, text) for target, text, comment in wanted if text is not None and text != comment]
+    for target, text in changed:
+        con.execute(f"COMMENT ON {target} IS {_literal(text)}")
+    return len(changed)

@@ -162,9 +162,7 @@ def _page_routes(app: FastAPI) -> None:
 
     @app.get("/drafts/{period}", response_class=HTMLResponse)
     def draft_page(request: Request, user: User, period: str):
-        found = _draft_or_404(period)
-        if found.markdown is None:
-            raise HTTPException(404, "该期间没有 Markdown 初稿 / no Markdown draft")
+        found = _markdown_draft_or_404(period)
         root = request.scope.get("root_path", "").rstrip("/")
         return page(request, "text.html", f"{period} 初稿 / Draft", user, text=found.markdown.read_text(encoding="utf-8"),
                     download=f"{root}/drafts/{period}/docx" if found.docx else None,
@@ -181,9 +179,7 @@ def _page_routes(app: FastAPI) -> None:
 
     @app.get("/drafts/{period}/markdown", response_class=PlainTextResponse)
     def draft_markdown(user: User, period: str):
-        found = _draft_or_404(period)
-        if found.markdown is None:
-            raise HTTPException(404, "该期间没有 Markdown 初稿 / no Markdown draft")
+        found = _markdown_draft_or_404(period)
         return PlainTextResponse(found.markdown.read_text(encoding="utf-8"), media_type="text/markdown; charset=utf-8")
 
     @app.get("/kpis", response_class=HTMLResponse)
@@ -202,6 +198,13 @@ def _draft_or_404(period: str) -> drafts.Draft:
     found = drafts.draft(period)
     if found is None:
         raise HTTPException(404, "没有该期间的初稿 / no draft for that period")
+    return found
+
+
+def _markdown_draft_or_404(period: str) -> drafts.Draft:
+    found = _draft_or_404(period)
+    if found.markdown is None:
+        raise HTTPException(404, "该期间没有 Markdown 初稿 / no Markdown draft")
     return found
 
 
