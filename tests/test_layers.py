@@ -7,11 +7,10 @@
     marts          the KPI mart                         (base, contracts)
     report         the draft                            (base, contracts; reads the mart by SQL)
     deploy         the local Airflow stack              (base, contracts)
-    report_center  the Airflow plugin's web app         (base, contracts, ingest, report; runs in the api-server)
     cli            the command line                     (everything but orchestration)
     orchestration  what the DAG tasks call              (everything but cli and deploy)
 
-Only ``dags/`` and the Airflow plugins import ``orchestration`` and ``report_center``. Imports are read from the source
+Only ``dags/`` and the Airflow plugin import ``orchestration``. Imports are read from the source
 (function-level ones included), so a lazy import cannot hide a dependency.
 """
 from __future__ import annotations
@@ -24,7 +23,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "town_industry"
 BASE = {"settings", "periods", "db", "text", "faults"}
-LAYERS = {"contracts", "ingest", "warehouse", "marts", "report", "deploy", "cli", "orchestration", "report_center"}
+LAYERS = {"contracts", "ingest", "warehouse", "marts", "report", "deploy", "cli", "orchestration"}
 ALLOWED = {
     "base": {"base"},
     "contracts": {"base"},
@@ -33,11 +32,10 @@ ALLOWED = {
     "marts": {"base", "contracts"},
     "report": {"base", "contracts"},
     "deploy": {"base", "contracts"},
-    "report_center": {"base", "contracts", "ingest", "report"},
     "cli": {"base", "contracts", "ingest", "warehouse", "marts", "report", "deploy"},
     "orchestration": {"base", "contracts", "ingest", "warehouse", "marts", "report"},
     "dags": {"base", "contracts", "orchestration"},
-    "plugins": {"orchestration", "report_center"},
+    "plugins": {"orchestration"},
 }
 
 
