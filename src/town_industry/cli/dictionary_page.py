@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
-from town_industry.contracts.dictionary import Dictionary
+from town_industry.contracts.dictionary import COLUMNS, OBJECTS, Dictionary
 from town_industry.contracts.sources import declarations
 from town_industry.text import markdown_cell
 
@@ -21,23 +21,6 @@ SCHEMA_TITLES = {
 }
 KINDS = {"TABLE": "table", "VIEW": "view", "MACRO": "macro", "MACRO TABLE": "table macro"}
 EXAMPLE_MONTH = "2020-01"
-
-_OBJECTS = """
-    SELECT schema_name, table_name, 'TABLE', comment FROM duckdb_tables()
-    WHERE database_name = current_database() AND NOT internal
-    UNION ALL
-    SELECT schema_name, view_name, 'VIEW', comment FROM duckdb_views()
-    WHERE database_name = current_database() AND NOT internal
-    UNION ALL
-    SELECT DISTINCT schema_name, function_name, CASE function_type WHEN 'table_macro' THEN 'MACRO TABLE'
-           ELSE 'MACRO' END, comment FROM duckdb_functions()
-    WHERE database_name = current_database() AND NOT internal AND function_type IN ('macro', 'table_macro')
-"""
-_COLUMNS = """
-    SELECT schema_name, table_name, column_name, data_type, comment FROM duckdb_columns()
-    WHERE database_name = current_database() AND NOT internal ORDER BY schema_name, table_name, column_index
-"""
-
 
 def empty_warehouse() -> duckdb.DuckDBPyConnection:
     """An in-memory warehouse with every object a loaded one has, and no rows."""
@@ -57,8 +40,8 @@ def empty_warehouse() -> duckdb.DuckDBPyConnection:
 def catalogue(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple], list[tuple]]:
     """(schema, name, kind, comment) of every object of the four schemas, and (schema, table, column, type,
     comment) of their columns."""
-    objects = sorted(row for row in con.execute(_OBJECTS).fetchall() if row[0] in SCHEMA_TITLES)
-    columns = [row for row in con.execute(_COLUMNS).fetchall() if row[0] in SCHEMA_TITLES]
+    objects = sorted(row for row in con.execute(OBJECTS).fetchall() if row[0] in SCHEMA_TITLES)
+    columns = [row for row in con.execute(COLUMNS).fetchall() if row[0] in SCHEMA_TITLES]
     return objects, columns
 
 

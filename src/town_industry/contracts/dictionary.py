@@ -183,20 +183,21 @@ def load(sources: tuple[Source, ...] | None = None, sql_dir: Path | None = None)
 
 # ---- into the warehouse -----------------------------------------------------------------------------
 
-_OBJECTS = """
-    SELECT 'TABLE', schema_name, table_name, comment FROM duckdb_tables()
+# Every object and column of the warehouse with its comment: what annotate compares and the docs page shows.
+OBJECTS = """
+    SELECT schema_name, table_name, 'TABLE', comment FROM duckdb_tables()
     WHERE database_name = current_database() AND NOT internal
     UNION ALL
-    SELECT 'VIEW', schema_name, view_name, comment FROM duckdb_views()
+    SELECT schema_name, view_name, 'VIEW', comment FROM duckdb_views()
     WHERE database_name = current_database() AND NOT internal
     UNION ALL
-    SELECT DISTINCT CASE function_type WHEN 'table_macro' THEN 'MACRO TABLE' ELSE 'MACRO' END,
-           schema_name, function_name, comment FROM duckdb_functions()
+    SELECT DISTINCT schema_name, function_name, CASE function_type WHEN 'table_macro' THEN 'MACRO TABLE'
+           ELSE 'MACRO' END, comment FROM duckdb_functions()
     WHERE database_name = current_database() AND NOT internal AND function_type IN ('macro', 'table_macro')
 """
-_COLUMNS = """
-    SELECT schema_name, table_name, column_name, comment FROM duckdb_columns()
-    WHERE database_name = current_database() AND NOT internal
+COLUMNS = """
+    SELECT schema_name, table_name, column_name, data_type, comment FROM duckdb_columns()
+    WHERE database_name = current_database() AND NOT internal ORDER BY schema_name, table_name, column_index
 """
 
 
@@ -210,9 +211,9 @@ def annotate(con, sources: tuple[Source, ...] | None = None, words: Dictionary |
     transaction, so the published copy always carries them."""
     words = words or load(sources)
     wanted = [(f"{kind} {schema}.{name}", words.object_comment(f"{schema}.{name}", kind), comment)
-              for kind, schema, name, comment in con.execute(_OBJECTS).fetchall() if schema in SCHEMAS]
+              for schema, name, kind, comment in con.execute(OBJECTS).fetchall() if schema in SCHEMAS]
     wanted += [(f'COLUMN {schema}.{table}."{column}"', words.column_comment(f"{schema}.{table}", column), comment)
-               for schema, table, column, comment in con.execute(_COLUMNS).fetchall() if schema in SCHEMAS]
+               for schema, table, column, _, comment in con.execute(COLUMNS).fetchall() if schema in SCHEMAS]
     changed = [(target, text) for target, text, comment in wanted if text is not None and text != comment]
     for target, text in changed:
         con.execute(f"COMMENT ON {target} IS {_literal(text)}")
