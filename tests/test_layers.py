@@ -7,10 +7,11 @@
     marts          the KPI mart                         (base, contracts)
     report         the draft                            (base, contracts; reads the mart by SQL)
     deploy         the local Airflow stack              (base, contracts)
+    report_center  the Airflow plugin's web app         (base, contracts, ingest, report; runs in the api-server)
     cli            the command line                     (everything but orchestration)
     orchestration  what the DAG tasks call              (everything but cli and deploy)
 
-Only ``dags/`` and the Airflow plugin import ``orchestration``. Imports are read from the source
+Only ``dags/`` and the Airflow plugins import ``orchestration`` and ``report_center``. Imports are read from the source
 (function-level ones included), so a lazy import cannot hide a dependency.
 """
 from __future__ import annotations
@@ -23,7 +24,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "town_industry"
 BASE = {"settings", "periods", "db", "text", "faults"}
-LAYERS = {"contracts", "ingest", "warehouse", "marts", "report", "deploy", "cli", "orchestration"}
+LAYERS = {"contracts", "ingest", "warehouse", "marts", "report", "deploy", "cli", "orchestration", "report_center"}
 ALLOWED = {
     "base": {"base"},
     "contracts": {"base"},
@@ -32,10 +33,11 @@ ALLOWED = {
     "marts": {"base", "contracts"},
     "report": {"base", "contracts"},
     "deploy": {"base", "contracts"},
+    "report_center": {"base", "contracts", "ingest", "report"},
     "cli": {"base", "contracts", "ingest", "warehouse", "marts", "report", "deploy"},
     "orchestration": {"base", "contracts", "ingest", "warehouse", "marts", "report"},
     "dags": {"base", "contracts", "orchestration"},
-    "plugins": {"orchestration"},
+    "plugins": {"orchestration", "report_center"},
 }
 
 

@@ -36,6 +36,7 @@ DATA_DRIVEN = {
     ("ingest/validation.py", "run_suite"): "the suites' meta.rule",
     ("warehouse/history.py", "history_findings"): "the source declarations' history_checks",
     ("orchestration/ingest_tasks.py", "load"): "the findings JSON its validate task wrote",
+    ("report_center/uploads.py", "validate"): "the findings validate_file returned in the child",
 }
 
 

@@ -3,7 +3,8 @@ machine (PostgreSQL metadata DB, Redis, CeleryExecutor, api-server, scheduler, d
 a validating Celery worker and the warehouse worker) over a copy of the sample data.
 
 In order, against one stack: the DAGs parse; switching them on starts no run that can only fail; a past
-month triggered through the REST API is processed; a missing file waits (rescheduled) and fails at its
+month triggered through the REST API is processed; a file submitted in the report center (the plugin's
+app in the api-server) is checked at once and loaded by a one-month backfill; a missing file waits (rescheduled) and fails at its
 deadline; a backfill of 2019-01..2020-12 for every source (one of them newest first, all at Airflow's
 default concurrency) while an analyst reads the published warehouse; the KPI DAG fires from the load
 events once the loads settle and drafts 2020H1 once; and the result equals `make run`'s on the same files.
@@ -203,6 +204,39 @@ def test_a_past_month_triggered_through_the_rest_api_is_processed(stack, workspa
     run = wait_for_run(stack, "ingest_investment_monthly", run["dag_run_id"])
     assert run["state"] == "success"
     assert published(workspace, "SELECT month, source FROM meta.current_files") == [("2020-07", "investment_monthly")]
+
+
+def test_a_file_submitted_in_the_report_center_is_checked_at_once_and_loaded(stack, workspace):
+    """The report center plugin in the real api-server: a corrupted copy is rejected on the spot with its
+    error and nothing is stored; the month's own file is accepted, stored, and loaded by a one-month
+    backfill (the sample's bytes: the warehouse ends as make run's)."""
+    import httpx
+
+    month, good = "2020-01", (SAMPLE / "enterprise_monthly" / "2020-01.csv").read_bytes()  # UTF-8
+    lines = good.decode("utf-8-sig").splitlines()
+    fields = lines[1].split(",")
+    fields[3] = "99999"  # no industry class
+    bad = ("\n".join([lines[0], ",".join(fields), *lines[2:]]) + "\n").encode("utf-8")
+    center = httpx.Client(base_url=f"{stack.base_url}/report-center", timeout=120,
+                          headers={"Authorization": f"Bearer {stack.token()}"})
+    url = f"/api/uploads/enterprise_monthly/{month}"
+    rejected = center.post(url, files={"file": ("bad.csv", bad)})
+    assert rejected.status_code == 422, rejected.text
+    errors = [(f["row"], f["rule"]) for f in rejected.json()["findings"] if f["severity"] == "error"]
+    assert errors == [(2, "invalid_industry_code")], rejected.text
+    assert (workspace.data / "enterprise_monthly" / f"{month}.csv").read_bytes() == good  # untouched
+    accepted = center.post(url, files={"file": ("2020年1月.csv", good)})
+    assert accepted.status_code == 200 and accepted.json()["accepted"], accepted.text
+    run = accepted.json()["run"]
+    assert run["run_id"] and run["problem"] is None, run
+    assert wait_for_run(stack, "ingest_enterprise_monthly", run["run_id"])["state"] == "success"
+    assert center.get(f"/api/runs/enterprise_monthly/{run['run_id']}").json()["state"] == "success"
+    # The next backfill of the DAG (below) needs this one closed.
+    wait_until("the upload's backfill to complete", lambda: stack.api("GET", f"backfills/{run['backfill_id']}")
+               ["completed_at"], timeout=120)
+    cells = center.get("/api/board").json()["cells"]
+    assert next(c["status"] for c in cells if (c["source"], c["month"]) == ("enterprise_monthly", month)) == "loaded"
+    assert ("enterprise_monthly", month) in published(workspace, "SELECT source, month FROM meta.current_files")
 
 
 def test_a_missing_file_waits_cheaply_then_fails_at_its_deadline(stack):

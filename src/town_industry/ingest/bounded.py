@@ -25,6 +25,8 @@ from typing import Callable
 
 import psutil
 
+from town_industry.contracts.codes import mask_id_numbers_in
+from town_industry.contracts.rules import bilingual, finding
 from town_industry.contracts.sources import Limits
 
 POLL_SECONDS = 0.1
@@ -44,6 +46,15 @@ class ChildFailed(Exception):
     def __init__(self, detail: str, trace: str = ""):
         super().__init__(detail)
         self.detail, self.trace = detail, trace
+
+
+def failure_finding(exc: LimitExceeded | ChildFailed, file_name: str):
+    """The finding that rejects a file whose validation crossed a limit or crashed: the DAG's validation
+    and the report center's upload check give the clerk the same verdict for the same file."""
+    if isinstance(exc, LimitExceeded):
+        what = {"time": bilingual("时间", "time"), "memory": bilingual("内存", "memory")}[exc.kind]
+        return finding("file_too_costly", {"file": file_name, "what": what, "limit": f"{exc.limit:g} {exc.unit}"})
+    return finding("validation_crashed", {"file": file_name, "detail": mask_id_numbers_in(exc.detail)[:500]})
 
 
 def run_within(limits: Limits, function: Callable, *args, method: str | None = None):

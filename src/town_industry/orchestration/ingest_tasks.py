@@ -25,7 +25,7 @@ from town_industry.contracts.sources import DeclarationError, Source, declared_s
 from town_industry.db import connect, transaction
 from town_industry.faults import crash_point, pause_point
 from town_industry.ingest.archive import Archived, archive_file, archive_key, change_since, readable_copy
-from town_industry.ingest.bounded import ChildFailed, LimitExceeded, run_within, start_method
+from town_industry.ingest.bounded import ChildFailed, LimitExceeded, failure_finding, run_within, start_method
 from town_industry.ingest.personal import hmac_key
 from town_industry.ingest.rejection_report import write_error_report
 from town_industry.ingest.suites import suite_error
@@ -191,13 +191,10 @@ def validate(source_name: str, month: str) -> dict:
         with readable_copy(archived, seal) as readable:
             verdict = run_within(source.limits, _validate_archived, archived, readable, source, month, landing, key)
     except LimitExceeded as exc:
-        what = {"time": bilingual("时间", "time"), "memory": bilingual("内存", "memory")}[exc.kind]
-        verdict = _verdict(archived, source, month, landing, [finding(
-            "file_too_costly", {"file": path.name, "what": what, "limit": f"{exc.limit:g} {exc.unit}"})])
+        verdict = _verdict(archived, source, month, landing, [failure_finding(exc, path.name)])
     except ChildFailed as exc:
         log.error("%s %s: validation of %s failed:\n%s", source_name, month, path, mask_id_numbers_in(exc.trace))
-        verdict = _verdict(archived, source, month, landing, [finding(
-            "validation_crashed", {"file": path.name, "detail": mask_id_numbers_in(exc.detail)[:500]})])
+        verdict = _verdict(archived, source, month, landing, [failure_finding(exc, path.name)])
     log.info("%s %s: %s (archived as %s), %d rows, %d errors, %d warnings", source_name, month, path.name,
              verdict["archived"], verdict["rows"], verdict["errors"], verdict["warnings"])
     return verdict

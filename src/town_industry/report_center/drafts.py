@@ -1,0 +1,70 @@
+"""The report drafts under ``REPORTS_DIR/<period>/``: which exist, when each was built and from which
+files, and the paths of its Markdown and Word files.
+
+A period comes from the URL, so it is accepted only when it is a report period's name (2020H1, 2020FY)
+and the path built from it is looked up in the listing, never joined from client text.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from town_industry import settings
+from town_industry.db import read
+from town_industry.periods import is_report_period, report_period_order, report_period_months
+from town_industry.report.draft import DRAFT_RECORD, draft_name
+
+
+@dataclass
+class Draft:
+    period: str
+    markdown: Path | None
+    docx: Path | None
+    written_at: str  # the Markdown file's time (UTC)
+    mart_built_at: str | None  # the KPI build it was written from (draft.json)
+
+    def as_dict(self) -> dict:
+        shown = asdict(self)
+        shown["markdown"] = self.markdown.name if self.markdown else None
+        shown["docx"] = self.docx.name if self.docx else None
+        return shown
+
+
+def drafts() -> list[Draft]:
+    """Every period with a Markdown or Word draft, newest period first."""
+    root = settings.reports_dir()
+    found = [d for d in (_draft(p) for p in root.iterdir() if p.is_dir() and is_report_period(p.name))
+             if d is not None] if root.is_dir() else []
+    return sorted(found, key=lambda d: report_period_order(d.period), reverse=True)
+
+
+def draft(period: str) -> Draft | None:
+    """The period's draft, or None for a name that is no report period or has no draft."""
+    return next((d for d in drafts() if d.period == period), None)
+
+
+def _draft(folder: Path) -> Draft | None:
+    name = draft_name(folder.name)
+    markdown, docx = folder / f"{name}.md", folder / f"{name}.docx"
+    markdown, docx = (markdown if markdown.is_file() else None), (docx if docx.is_file() else None)
+    if markdown is None and docx is None:
+        return None
+    written = datetime.fromtimestamp((markdown or docx).stat().st_mtime, timezone.utc)
+    record = folder / DRAFT_RECORD
+    built = json.loads(record.read_text(encoding="utf-8")).get("mart_built_at") if record.is_file() else None
+    return Draft(folder.name, markdown, docx, written.strftime("%Y-%m-%d %H:%M:%S UTC"), built)
+
+
+def built_from(period: str) -> list[dict]:
+    """The files the warehouse holds for the period's months (what its KPIs were computed from)."""
+    months = report_period_months(period)
+    try:
+        with read() as con:
+            rows = con.execute("""
+                SELECT source, month, path, sha256, rows FROM meta.current_files
+                WHERE month >= ? AND month <= ? ORDER BY source, month""", [months[0], months[-1]]).fetchall()
+    except FileNotFoundError:
+        return []
+    return [{"source": s, "month": m, "file": Path(p).name, "sha256": sha[:12], "rows": n} for s, m, p, sha, n in rows]
