@@ -107,7 +107,7 @@ def test_make_compose_env_adds_only_the_secrets_an_env_in_use_lacks(tmp_path):
 
 
 def test_every_office_user_has_a_clerk_account_and_the_analyst_reads_only():
-    from town_industry.report_center.offices import load_offices
+    from town_industry.contracts.offices import load_offices
 
     offices = load_offices()
     accounts = topology.accounts()

@@ -841,7 +841,7 @@ def _json_loads(text: str):
 
 def _accounts_lines(stack: LocalAirflow) -> str:
     """One line per account besides the admin: name, role, office and the sources it submits, password."""
-    from town_industry.report_center.offices import load_offices
+    from town_industry.contracts.offices import load_offices
 
     offices, passwords = load_offices(), stack.passwords()
     lines = []

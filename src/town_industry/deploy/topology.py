@@ -61,7 +61,7 @@ ACCOUNT_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 def accounts() -> dict[str, str]:
     """Every account of the UI, user name -> role: the admin, the offices' users (each office in the
     file's order), the analyst."""
-    from town_industry.report_center.offices import load_offices
+    from town_industry.contracts.offices import load_offices
 
     offices = load_offices()
     found = {ADMIN: "admin"}
