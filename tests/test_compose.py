@@ -3,6 +3,7 @@ here: `config` only reads the file), no secret with a default, the warehouse mou
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 import subprocess
 import threading
@@ -38,7 +39,8 @@ def test_docker_compose_parses_it_with_the_secrets_of_a_new_env(docker_compose, 
     env_file = compose.write_env(tmp_path / ".env")
     assert env_file.stat().st_mode & 0o077 == 0, ".env is readable by others"
     values = dict(line.split("=", 1) for line in env_file.read_text().splitlines() if line and line[0] != "#")
-    assert set(topology.SECRETS) <= set(values) and len({values[n] for n in topology.SECRETS}) == len(topology.SECRETS)
+    every = topology.all_secrets()
+    assert set(every) <= set(values) and len({values[n] for n in every}) == len(every)
 
     done = config(docker_compose, env_file)
     assert done.returncode == 0, done.stderr
@@ -62,6 +64,12 @@ def test_docker_compose_parses_it_with_the_secrets_of_a_new_env(docker_compose, 
     assert topology.WRITER_QUEUE in services["airflow-warehouse-worker"]["command"]
     assert services["airflow-warehouse-worker"]["container_name"]  # a fixed name: `--scale` refuses it
     assert services["postgres"]["healthcheck"] and services["redis"]["healthcheck"]
+    # the init writes every account's password from .env, in the file the api-server's auth manager reads
+    init = services["airflow-init"]
+    assert {topology.password_secret(u) for u in topology.accounts()} <= set(init["environment"])
+    script = init["entrypoint"][-1]
+    assert script.count('"%s"') == len(topology.accounts())
+    assert all(f'"$${topology.password_secret(u)}"' in script for u in topology.accounts())
 
 
 def test_without_an_env_no_service_starts_on_a_default_secret(docker_compose, tmp_path):
@@ -71,8 +79,8 @@ def test_without_an_env_no_service_starts_on_a_default_secret(docker_compose, tm
     assert done.returncode != 0
     assert "make compose-env" in done.stderr
     text = compose.COMPOSE_FILE.read_text()
-    for name in topology.SECRETS:
-        assert f"${{{name}:?" in text or name in ("PERSON_ID_HMAC_KEY", "AIRFLOW_ADMIN_PASSWORD"), name
+    for name in topology.all_secrets():
+        assert f"${{{name}:?" in text, name
     assert "airflow:airflow@" not in text and "airflow_jwt_secret" not in text
 
 
@@ -82,6 +90,57 @@ def test_make_compose_env_never_overwrites_secrets_in_use(tmp_path):
     with pytest.raises(FileExistsError, match="Rotating the secrets"):
         compose.write_env(path)
     assert path.read_text() == before
+
+
+def test_make_compose_env_adds_only_the_secrets_an_env_in_use_lacks(tmp_path):
+    """An .env from before an account existed gets that account's password, and nothing else changes."""
+    path = compose.write_env(tmp_path / ".env")
+    clerk = topology.password_secret("labour_clerk")
+    lines = path.read_text().splitlines()
+    older = "\n".join(line for line in lines if not line.startswith(f"{clerk}=")) + "\n"
+    path.write_text(older)
+    assert compose.add_missing_secrets(path) == [clerk]
+    text = path.read_text()
+    assert text.startswith(older) and len(text.splitlines()) > len(older.splitlines())
+    assert compose._names_in(text) >= set(topology.all_secrets())
+    assert compose.add_missing_secrets(path) == [] and path.read_text() == text
+
+
+def test_every_office_user_has_a_clerk_account_and_the_analyst_reads_only():
+    from town_industry.contracts.offices import load_offices
+
+    offices = load_offices()
+    accounts = topology.accounts()
+    clerks = set().union(*offices.members.values())
+    assert clerks and {accounts[u] for u in clerks} == {"user"}
+    assert accounts[topology.ADMIN] == "admin" and accounts[topology.ANALYST] == "viewer"
+    assert set(accounts) == clerks | offices.all_sources | {topology.ADMIN, topology.ANALYST}
+    users = topology.airflow_settings(compose.PLACE)["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"]
+    assert dict(pair.split(":") for pair in users.split(",")) == accounts
+
+
+def test_a_user_name_the_auth_manager_cannot_hold_is_refused(tmp_path, monkeypatch):
+    offices = tmp_path / "offices.yml"
+    offices.write_text("offices:\n  labour-office: {users: ['clerk:admin']}\nall_sources: [admin]\n")
+    monkeypatch.setenv("REPORT_CENTER_OFFICES", str(offices))
+    with pytest.raises(ValueError, match="clerk:admin"):
+        topology.accounts()
+
+
+def test_the_stack_on_one_machine_gives_every_account_a_password_once(tmp_path):
+    stack = LocalAirflow(tmp_path / "home", port=18080, pg_port=15433, redis_port=16379)
+    stack.home.mkdir()
+    stack._ensure_passwords()
+    first = stack.passwords()
+    assert set(first) == set(topology.accounts()) and len(set(first.values())) == len(first)
+    assert stack.passwords_file.stat().st_mode & 0o077 == 0
+    # a home from before the clerks: the admin keeps their password, the others get one
+    stack.passwords_file.write_text(json.dumps({"admin": "kept"}))
+    stack._ensure_passwords()
+    again = stack.passwords()
+    assert again["admin"] == "kept" and set(again) == set(first)
+    stack._ensure_passwords()
+    assert stack.passwords() == again
 
 
 def test_the_stack_on_one_machine_runs_with_the_same_settings(tmp_path):

@@ -366,7 +366,7 @@ def test_the_run_page_shows_the_runs_progress(client):
 # --- the offices file -----------------------------------------------------------------------------------
 
 def test_the_shipped_offices_file_names_only_declared_owners():
-    from town_industry.report_center.offices import OFFICES_FILE, load_offices
+    from town_industry.contracts.offices import OFFICES_FILE, load_offices
 
     offices = load_offices(OFFICES_FILE)
     owners = {s.owner for s in declared_sources()}
@@ -382,7 +382,7 @@ def test_the_shipped_offices_file_names_only_declared_owners():
     ("office: {}\n", "expected the keys offices and all_sources"),
 ])
 def test_a_wrong_offices_file_is_refused_naming_the_key(tmp_path, text, problem):
-    from town_industry.report_center.offices import OfficesError, load_offices
+    from town_industry.contracts.offices import OfficesError, load_offices
 
     path = tmp_path / "offices.yml"
     path.write_text(text, encoding="utf-8")
@@ -391,7 +391,7 @@ def test_a_wrong_offices_file_is_refused_naming_the_key(tmp_path, text, problem)
 
 
 def test_an_edited_offices_file_is_read_again(tmp_path):
-    from town_industry.report_center.offices import load_offices
+    from town_industry.contracts.offices import load_offices
 
     path = tmp_path / "offices.yml"
     path.write_text("offices:\n  labour-office: {users: [a]}\n", encoding="utf-8")

@@ -8,6 +8,9 @@ app in the api-server) is checked at once and loaded by a one-month backfill; a 
 deadline; a backfill of 2019-01..2020-12 for every source (one of them newest first, all at Airflow's
 default concurrency) while an analyst reads the published warehouse; the KPI DAG fires from the load
 events once the loads settle and drafts 2020H1 once; and the result equals `make run`'s on the same files.
+Last, on the loaded stack: each account of the stack may submit its office's sources only, and a clerk in
+headless Chromium (tests/browser.py) logs in, is shown a rejected file's errors, loads the fixed file and
+downloads the 2020H1 draft, leaving screenshots of each page in build/screenshots/.
 
 The slow set: `make test-e2e` runs it alone; `make test` (and `.ci/run`) in a pytest session of its own, beside the rest.
 """
@@ -186,14 +189,14 @@ def test_switching_the_dags_on_starts_no_run_that_can_only_fail(stack):
             # In the first 20 days of a month the month before may still deliver: its run is right.
             month = run["logical_date"][:7]
             assert run["run_type"] == "scheduled" and delivery_deadline(month, 20) > now, run
-            # It would wait for a file the sample does not have and hold the DAG's one active run. Airflow
-            # 3.3 deletes no running run: end it first, between two checks of its sensor (ending it while
-            # a worker records a check is what meets PostgreSQL's deadlock detector).
+            # It would wait for a file the sample does not have and hold the DAG's one active run: end it,
+            # between two checks of its sensor (ending it while a worker records a check is what meets
+            # PostgreSQL's deadlock detector). Ended, not deleted: the dag-processor computes the next run
+            # from the latest one at each parse, and would create a deleted one again ~20 s later.
             wait_until(f"the first check of {dag_id}'s file", lambda: task_instance(
                 stack, dag_id, run["dag_run_id"], "wait_for_file")["state"] not in ACTIVE, 120, 1)
             retried_on_deadlock(lambda: stack.api("PATCH", f"dags/{dag_id}/dagRuns/{run['dag_run_id']}",
                                                   {"state": "failed"}))
-            retried_on_deadlock(lambda: stack.api("DELETE", f"dags/{dag_id}/dagRuns/{run['dag_run_id']}"))
         dag = stack.api("GET", f"dags/{dag_id}")
         assert dag["next_dagrun_data_interval_start"] is not None
 
@@ -240,7 +243,9 @@ def test_a_file_submitted_in_the_report_center_is_checked_at_once_and_loaded(sta
 
 
 def test_a_missing_file_waits_cheaply_then_fails_at_its_deadline(stack):
-    month = (datetime.now(timezone.utc).replace(day=1) - timedelta(days=1)).strftime("%Y-%m")  # no file for it
+    # No file for it, and no run: last month's scheduled run (ended above) keeps its logical date.
+    last_month = datetime.now(timezone.utc).replace(day=1) - timedelta(days=1)
+    month = (last_month.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     due = datetime.now(timezone.utc) + timedelta(seconds=50)
     days = (due - delivery_deadline(month, 0)).total_seconds() / 86400
     stack.api("POST", "variables", {"key": "arrival_deadline_days",
@@ -366,3 +371,283 @@ def test_only_the_warehouse_worker_opened_the_warehouse(stack):
                 for name in ("worker", "warehouse-worker")}
     tries = sum(ti["try_number"] for ti in ran if ti["task_id"] in writers)
     assert received["warehouse-worker"] == tries and received["worker"] > 0, received
+
+
+# ---- the report center's accounts, and a clerk in the browser --------------------------------------
+
+def test_each_account_logs_in_and_may_submit_only_its_offices_sources(stack):
+    """The accounts the stack declares (topology.accounts()): each logs in through the real auth manager;
+    the report center lets a clerk submit its office's sources and no other, and the analyst reads the
+    board but submits nothing; Airflow itself lets the analyst change nothing."""
+    import httpx
+    from town_industry.deploy import topology
+    from town_industry.contracts.offices import load_offices
+
+    offices, sources = load_offices(), [s.name for s in declared_sources()]
+    clerks = set().union(*offices.members.values())
+    for user in topology.accounts():
+        headers = {"Authorization": f"Bearer {stack.token(user)}"}
+        with httpx.Client(base_url=f"{stack.base_url}/report-center", timeout=60, headers=headers) as center:
+            may = center.get("/api/me").json()["may_submit"]
+            assert may == offices.submittable(user) and (bool(may) or user not in clerks), (user, may)
+            assert center.get("/api/board").status_code == 200, user
+            for source in sorted(set(sources) - set(may)):  # refused before the file is even read
+                refused = center.post(f"/api/uploads/{source}/2020-06", files={"file": ("2020-06.csv", b"x\n")})
+                assert refused.status_code == 403, (user, source, refused.text)
+    analyst = {"Authorization": f"Bearer {stack.token(topology.ANALYST)}"}
+    assert httpx.get(f"{stack.base_url}/report-center/api/me", headers=analyst).json()["may_submit"] == []
+    changed = httpx.patch(f"{stack.base_url}/api/v2/dags/{INGEST_DAGS[0]}", json={"is_paused": True}, headers=analyst)
+    assert changed.status_code == 403, changed.text
+
+
+# An ID number as a file holds it (the pages show it masked: 320612********2684).
+ID_NUMBER = r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])"
+MASKED_ID = r"\d{6}\*{8}\d{3}[\dX]"
+
+
+def corrupted_employment_month(good: bytes) -> tuple[bytes, list[str]]:
+    """The month's file with a wrong check character in row 2's ID number and an impossible date in row 3;
+    and the personal data the file holds (every ID number, the wrong one included, and every name), none
+    of which a page may show."""
+    import re
+
+    lines = good.decode("utf-8-sig").splitlines()
+    rows = [line.split(",") for line in lines]
+    personal = re.findall(ID_NUMBER, "\n".join(lines)) + [r[5] for r in rows[1:] if r[5]]
+    rows[1][4] = rows[1][4][:-1] + ("1" if rows[1][4][-1] != "1" else "2")
+    rows[2][2] = "20200199"
+    personal.append(rows[1][4])
+    return ("\n".join(",".join(r) for r in rows) + "\n").encode("utf-8"), personal
+
+
+def backfills_done(stack, dag_id: str) -> bool:
+    return all(b["completed_at"] for b in stack.api("GET", f"backfills?dag_id={dag_id}")["backfills"])
+
+
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory):
+    from browser import start_chromium
+
+    downloads = tmp_path_factory.mktemp("downloads")
+    driver = start_chromium(downloads)
+    driver.downloads = downloads
+    try:
+        yield driver
+    finally:
+        driver.quit()  # chromedriver and every Chromium process
+
+
+def test_a_clerk_in_the_browser_sees_a_rejection_then_loads_the_fixed_file(stack, workspace, chromium, tmp_path):
+    """Headless Chromium through Airflow's own login page. The labour office's clerk finds the report center
+    inside Airflow's UI, submits a month's file with two mistakes and sees each (row, column, rule, Chinese
+    message, the ID number masked; no ID number or name in clear anywhere on the page), submits the right
+    file, follows its run to success, finds the month on the status board and downloads the 2020H1 draft;
+    the analyst may not submit and reads a KPI. A screenshot of each page goes to build/screenshots/, with
+    index.txt saying what each shows."""
+    from browser import log_in, screenshot, write_index
+
+    notes: list[str] = []
+    clerk, source, month = "labour_clerk", "employment_services", "2020-06"
+    good = (SAMPLE / source / f"{month}.csv").read_bytes()
+    bad, personal = corrupted_employment_month(good)
+    files = {}
+    for kind, content in (("bad", bad), ("good", good)):  # the name a clerk's file has on their disk
+        (tmp_path / kind).mkdir()
+        files[kind] = tmp_path / kind / f"{month}.csv"
+        files[kind].write_bytes(content)
+
+    log_in(chromium, stack.base_url, clerk, stack.passwords()[clerk], before_signing_in=lambda: screenshot(
+        chromium, "01-login", f"Airflow's own login page (Simple auth manager) with the user name {clerk} typed "
+        "and the password masked, reached from the report center's 请先登录 page.", notes))
+    report_center_inside_airflow(chromium, stack, clerk, notes)
+    clerk_sees_the_rejection(chromium, stack, workspace, files["bad"], source, month, personal, notes)
+    wait_until(f"no backfill of ingest_{source} under way", lambda: backfills_done(stack, f"ingest_{source}"), 300)
+    run_id = clerk_submits_the_fixed_file(chromium, files["good"], source, month, notes)
+    clerk_follows_the_run(chromium, stack, source, run_id, notes)
+    clerk_finds_the_month_on_the_board(chromium, stack, source, month, notes)
+    writer_downloads_the_draft(chromium, stack, workspace, "2020H1", notes)
+    analyst_reads_a_kpi(chromium, stack, workspace, "taxable_sales_yoy_pct", "2020H1", notes)
+    print(f"\nscreenshots: {write_index(notes)}")
+
+
+def submit_in_the_form(chromium, path: Path, source: str, month: str) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    Select(chromium.find_element(By.NAME, "source")).select_by_value(source)
+    chromium.find_element(By.NAME, "month").clear()
+    chromium.find_element(By.NAME, "month").send_keys(month)
+    chromium.find_element(By.NAME, "file").send_keys(str(path))
+    chromium.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+
+
+def report_center_inside_airflow(chromium, stack, clerk: str, notes: list[str]) -> None:
+    """The plugin's entry in Airflow's navigation shows the report center in a frame of the UI."""
+    from browser import screenshot, waiting
+    from selenium.webdriver.common.by import By
+
+    chromium.get(f"{stack.base_url}/plugin/report-center")
+    frame = waiting(chromium).until(lambda d: d.find_element(By.CSS_SELECTOR, "iframe[src*='/report-center/']"))
+    chromium.switch_to.frame(frame)
+    try:
+        waiting(chromium).until(lambda d: "labour-office" in d.find_element(By.TAG_NAME, "body").text)
+        home = chromium.find_element(By.TAG_NAME, "body").text
+        assert "employment_services" in home and "enterprise_monthly" not in home, home
+    finally:
+        chromium.switch_to.default_content()
+    screenshot(chromium, "02-home-inside-airflow", "Airflow's UI: its navigation bar down the left (Home, Dags, "
+               "Assets, Browse, Admin, then the plugin's entry 报表中心 Report center, highlighted) and, in the rest "
+               f"of the window, the report center's home page, logged in as {clerk}: its own links across the top "
+               "(报表中心 / 报送文件 / 报送状态 / 报告初稿 / 指标, the user's name at the end), office labour-office, "
+               "the one source it may submit (employment_services), and a line on each page.", notes)
+
+
+def clerk_sees_the_rejection(chromium, stack, workspace, path: Path, source: str, month: str,
+                             personal: list[str], notes: list[str]) -> None:
+    import re
+
+    from browser import screenshot, waiting
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+    from town_industry.contracts import rules
+    from town_industry.contracts.sources import get_source
+
+    chromium.get(f"{stack.base_url}/report-center/submit")
+    offered = [o.get_attribute("value") for o in Select(chromium.find_element(By.NAME, "source")).options]
+    assert offered == [source], offered  # a clerk is offered its office's sources only
+    submit_in_the_form(chromium, path, source, month)
+    verdict = waiting(chromium).until(lambda d: d.find_element(By.CSS_SELECTOR, "p.verdict")).text
+    assert "文件被退回：2 处错误" in verdict, verdict
+    rows = [[td.text for td in tr.find_elements(By.TAG_NAME, "td")]
+            for tr in chromium.find_elements(By.CSS_SELECTOR, "tr.bad")]
+    declared = get_source(source)
+    expected = [("2", "person_id_number", "invalid_id_number"), ("3", "service_date", "unparseable_value")]
+    assert [(r[1], r[3], r[4].splitlines()[-1]) for r in rows] == [
+        (row, declared.label(column), rule) for row, column, rule in expected], rows
+    for r, (_, _, rule) in zip(rows, expected):
+        assert r[0] == "错误" and r[4].startswith(rules.get(rule).name_zh), r
+        assert re.search(r"[\u4e00-\u9fff]", r[6].splitlines()[0]), r  # the message, in Chinese first
+    assert re.fullmatch(MASKED_ID, rows[0][5]) and re.search(MASKED_ID, rows[0][2]), rows[0]
+    leaked = [p for p in personal if p in chromium.page_source]
+    assert leaked == [], f"personal data in clear on the verdict page: {len(leaked)} items"
+    assert (workspace.data / source / f"{month}.csv").read_bytes() == (SAMPLE / source / f"{month}.csv").read_bytes()
+    screenshot(chromium, "03-submit-rejected", "The verdict of a rejected upload (employment_services "
+               f"{month}, the labour clerk's file with two mistakes): a red line 文件被退回：2 处错误 ... 请按下表改正后"
+               "重新报送 (nothing stored or loaded), then a table with one red row per error: 类别 错误, 行 (row), "
+               "对象 (the record number and the masked ID number), 列 (Chinese header), 规则 (rule in Chinese, "
+               "code below), 值 (the cell, ID masked), 问题 (Chinese message, English below). Rows: "
+               + " | ".join(" / ".join(c.replace("\n", " ") for c in r) for r in rows), notes)
+
+
+def clerk_submits_the_fixed_file(chromium, path: Path, source: str, month: str, notes: list[str]) -> str:
+    from browser import screenshot, waiting
+    from selenium.webdriver.common.by import By
+
+    chromium.find_element(By.CSS_SELECTOR, "a[href$='/submit']").click()
+    waiting(chromium).until(lambda d: d.find_element(By.NAME, "file"))
+    submit_in_the_form(chromium, path, source, month)
+    verdict = waiting(chromium).until(lambda d: d.find_element(By.CSS_SELECTOR, "p.verdict")).text
+    assert "已通过校验并接收" in verdict, verdict
+    progress = chromium.find_element(By.CSS_SELECTOR, f"a[href*='/runs/{source}/']")
+    screenshot(chromium, "04-submit-accepted", f"The verdict of the corrected file: a green line 已通过校验并接收 "
+               f"({verdict.splitlines()[0]}), where it was stored (SHA-256), the replaced version archived, the "
+               "ingest run started (DAG and run id) and a link 查看进度 to its progress.", notes)
+    run_id = progress.get_attribute("href").rsplit("/", 1)[-1]
+    progress.click()
+    return run_id
+
+
+def clerk_follows_the_run(chromium, stack, source: str, run_id: str, notes: list[str]) -> None:
+    from browser import screenshot, waiting
+    from selenium.webdriver.common.by import By
+
+    state = waiting(chromium).until(lambda d: d.find_element(By.CSS_SELECTOR, "p b")).text
+    screenshot(chromium, "05-run-progress", f"The run's page right after the upload: ingest_{source} / {run_id} "
+               f"in state {state}, each task with its state (the page reloads itself every 5 s until the end).",
+               notes)
+    final = waiting(chromium, 300).until(
+        lambda d: (s := d.find_element(By.CSS_SELECTOR, "p b").text) in FINISHED and s)
+    assert final == "success", final
+    assert stack.api("GET", f"dags/ingest_{source}/dagRuns/{run_id}")["state"] == "success"
+    tasks = [tr.text for tr in chromium.find_elements(By.CSS_SELECTOR, "table tr")][1:]
+    assert tasks and all(t.endswith("success") for t in tasks), tasks
+    screenshot(chromium, "06-run-finished", f"The same page once the run ended: success, every task success "
+               f"({', '.join(t.split()[0] for t in tasks)}).", notes)
+
+
+def clerk_finds_the_month_on_the_board(chromium, stack, source: str, month: str, notes: list[str]) -> None:
+    from browser import screenshot
+    from selenium.webdriver.common.by import By
+    from town_industry.report_center.board import STATUS_ZH
+
+    chromium.get(f"{stack.base_url}/report-center/board")
+    cell = chromium.find_element(By.CSS_SELECTOR, f"a[href$='/board/{source}/{month}']")
+    # the very bytes that were loaded before: recorded as unchanged, nothing to load again
+    assert cell.text == STATUS_ZH["unchanged"], cell.text
+    months = chromium.find_elements(By.CSS_SELECTOR, "table tr")[1:]
+    kinds = {kind: len(chromium.find_elements(By.CSS_SELECTOR, f"td.{kind}")) for kind in ("ok", "bad", "none")}
+    warned = sum("警告" in td.text for td in chromium.find_elements(By.CSS_SELECTOR, "td.ok"))
+    screenshot(chromium, "07-status-board", f"The status board: one row per month ({len(months)} rows, "
+               f"{months[0].text.split()[0]} to {months[-1].text.split()[0]}: the sample's months, then every month "
+               "since, up to the last one ended), one column per source (Chinese title, code below). Cells: "
+               f"{kinds['ok']} green (已入库 loaded or 未变化 unchanged, {warned} of them with 警告 n warnings), "
+               f"{kinds['bad']} red (已退回 rejected), {kinds['none']} grey (未报送 missing); 逾期 marks a month "
+               "delivered or missing after its deadline (the sample's files were copied long after theirs). Each "
+               f"status links to the month's findings. {source} {month} shows {cell.text}: the clerk's corrected "
+               "file is the one already loaded.", notes)
+
+
+def writer_downloads_the_draft(chromium, stack, workspace, period: str, notes: list[str]) -> None:
+    from browser import downloaded, screenshot, waiting
+    from selenium.webdriver.common.by import By
+    from town_industry.report.draft import draft_name
+
+    chromium.get(f"{stack.base_url}/report-center/drafts")
+    periods = [tr.text.split()[0] for tr in chromium.find_elements(By.CSS_SELECTOR, "table tr")[1:]]
+    assert period in periods, periods
+    screenshot(chromium, "08-drafts", f"The drafts page: one row per report period, newest first ({', '.join(periods)}),"
+               " with when its draft was written, when its KPIs were built, and the links 阅读 Markdown (read) and "
+               "下载 .docx (download).", notes)
+    chromium.find_element(By.CSS_SELECTOR, f"a[href$='/drafts/{period}/docx']").click()
+    name = f"{draft_name(period)}.docx"
+    got = downloaded(chromium.downloads, name)
+    assert got.read_bytes() == (workspace.reports / period / name).read_bytes()
+    chromium.get(f"{stack.base_url}/report-center/drafts/{period}")
+    text = waiting(chromium).until(lambda d: d.find_element(By.TAG_NAME, "pre")).text
+    markdown = (workspace.reports / period / f"{draft_name(period)}.md").read_text(encoding="utf-8")
+    assert lines_of(text) == lines_of(markdown)
+    chromium.find_element(By.CSS_SELECTOR, "details summary").click()  # unfold the files it was built from
+    built_from = chromium.find_elements(By.CSS_SELECTOR, "details tr")[1:]
+    assert len(built_from) == 6 * len(INGEST_DAGS), len(built_from)  # every source, every month of the half
+    screenshot(chromium, "09-draft-2020H1", f"The {period} draft's page: a link 下载 Word 文档, when it was written "
+               "and when its KPIs were built, the files it was built from (unfolded: source, month, file, SHA-256, "
+               f"rows; {len(built_from)} of them), and the Markdown draft itself.", notes)
+
+
+def lines_of(text: str) -> list[str]:
+    """The text's lines without the whitespace a browser's rendering may drop."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def analyst_reads_a_kpi(chromium, stack, workspace, code: str, period: str, notes: list[str]) -> None:
+    from browser import log_in, screenshot, waiting
+    from selenium.webdriver.common.by import By
+    from town_industry.deploy import topology
+
+    analyst = topology.ANALYST
+    log_in(chromium, stack.base_url, analyst, stack.passwords()[analyst])
+    chromium.get(f"{stack.base_url}/report-center/submit")
+    body = chromium.find_element(By.TAG_NAME, "body").text
+    assert "不能报送文件" in body and not chromium.find_elements(By.NAME, "file"), body
+    chromium.get(f"{stack.base_url}/report-center/kpis/{code}")
+    waiting(chromium).until(lambda d: d.find_element(By.CSS_SELECTOR, "svg polyline"))
+    shown = {tr.find_elements(By.TAG_NAME, "td")[0].text: tr.find_elements(By.TAG_NAME, "td")[1].text
+             for tr in chromium.find_elements(By.CSS_SELECTOR, "table tr") if tr.find_elements(By.TAG_NAME, "td")}
+    (value,), = published(workspace, "SELECT value FROM mart.half_year_kpis WHERE kpi_code = ? AND period = ?",
+                          [code, period])
+    assert shown[period] == f"{value:.2f}", (shown.get(period), value)
+    screenshot(chromium, "10-kpi", f"A KPI's page, as the analyst (role viewer, who may read but not submit): "
+               f"{code}, its Chinese and English names and unit, its definition, SQL file and sources, the SQL "
+               f"(folded), a table by report period ({period}: {shown[period]}; 计数对象 what was counted, — for a "
+               "rate), then by month: a line chart of the monthly values (no axes; months without a value, the "
+               "first year of a growth rate, are left out) and their table.", notes)

@@ -257,7 +257,12 @@ def cmd_compose_env(args) -> int:
     try:
         path = compose.write_env(args.path)
     except FileExistsError as exc:
-        raise SystemExit(f"compose-env: {exc}") from None
+        # An .env in use keeps its values; the secrets declared since it was written are added to it.
+        added = compose.add_missing_secrets(args.path)
+        if not added:
+            raise SystemExit(f"compose-env: {exc}") from None
+        print(f"added to {args.path}: {', '.join(added)} (the values already there are unchanged)")
+        return 0
     print(f"wrote {path} (mode 600): a random value for every secret. Keep it out of git; back it up.")
     return 0
 
@@ -361,7 +366,8 @@ def parser() -> argparse.ArgumentParser:
                       "with --check, exit status 1 if the committed file differs.")
     compose.add_argument("--check", action="store_true", help="compare only, write nothing")
     compose_env = command("compose-env", cmd_compose_env, "Write the .env docker-compose.yml reads: a random value "
-                          "for every secret. Refuses to overwrite an existing .env.")
+                          "for every secret. An existing .env keeps its values: only the secrets it lacks "
+                          "(say the password of a user added to the offices file) are added.")
     compose_env.add_argument("--path", type=Path, default=settings.PROJECT_ROOT / ".env", help="default: .env")
 
     from town_industry.deploy.local_airflow import DEFAULT_HOME

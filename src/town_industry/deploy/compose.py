@@ -16,8 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from town_industry.deploy.topology import (CELERY_NODES, COMPONENTS, POOL_DESCRIPTION, SECRETS, Place, airflow_settings,
-                                          new_secret)
+from town_industry.deploy.topology import (CELERY_NODES, COMPONENTS, POOL_DESCRIPTION, Place, accounts,
+                                          airflow_settings, all_secrets, new_secret, password_secret)
 from town_industry.settings import PROJECT_ROOT, WRITER_POOL
 
 COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yml"
@@ -54,14 +54,22 @@ SHARED_VOLUMES = ["airflow-logs:/opt/airflow/logs", "${DELIVERY_DIR:-./deliverie
                   "archive:/data/archive", "work:/data/work"]
 WAREHOUSE_VOLUMES = ["warehouse:/data/warehouse", "reports:/data/reports"]
 
-INIT_SCRIPT = f"""\
+
+def init_script() -> str:
+    """airflow-init's script: the database, the pool, the ID-number key, and every account's password
+    from .env into the file the api-server's Simple auth manager reads (it would otherwise make up the
+    missing ones and print them only to its log)."""
+    users = list(accounts())
+    fields = ", ".join(f'"{user}": "%s"' for user in users)
+    values = "".join(f' \\\n    "$${password_secret(user)}"' for user in users)
+    return f"""\
 set -euo pipefail
 airflow db migrate
 airflow pools set {WRITER_POOL} 1 "{POOL_DESCRIPTION}"
 airflow variables set person_id_hmac_key "$$PERSON_ID_HMAC_KEY" > /dev/null
 umask 077
-printf '{{"admin": "%s"}}\\n' "$$AIRFLOW_ADMIN_PASSWORD" > {PASSWORDS_FILE}
-echo "metadata database migrated; pool, variables and the admin user are set"
+printf '{{{fields}}}\\n'{values} \\\n    > {PASSWORDS_FILE}
+echo "metadata database migrated; pool, variables and the UI's {len(users)} accounts are set"
 """
 
 
@@ -109,8 +117,8 @@ def services() -> dict:
         "airflow-init": {
             **common, "restart": "no",
             "environment": {**environment, "PERSON_ID_HMAC_KEY": _secret("PERSON_ID_HMAC_KEY"),
-                            "AIRFLOW_ADMIN_PASSWORD": _secret("AIRFLOW_ADMIN_PASSWORD")},
-            "entrypoint": ["/bin/bash", "-c", INIT_SCRIPT],
+                            **{password_secret(u): _secret(password_secret(u)) for u in accounts()}},
+            "entrypoint": ["/bin/bash", "-c", init_script()],
             "volumes": ["airflow-auth:/opt/airflow/auth", *SHARED_VOLUMES],
             "depends_on": {"postgres": {"condition": "service_healthy"}, "redis": {"condition": "service_healthy"}},
         },
@@ -175,10 +183,29 @@ def write_env(path: Path = ENV_FILE) -> Path:
                               f"'Rotating the secrets'.")
     lines = ["# Secrets of the docker compose deployment, drawn at random by `make compose-env`.",
              "# Never commit this file; back it up with the warehouse (README.md).", ""]
-    for name, meaning in SECRETS.items():
+    for name, meaning in all_secrets().items():
         lines += [f"# {meaning}", f"{name}={new_secret(name)}"]
     lines += ["", "# The host folder the offices deliver their monthly files into (DATA_DIR/<source>/YYYY-MM.csv).",
               "DELIVERY_DIR=./deliveries", "AIRFLOW_PORT=8080", ""]
     path.touch(mode=0o600)
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+def _names_in(env_text: str) -> set[str]:
+    return {line.split("=", 1)[0].strip() for line in env_text.splitlines()
+            if "=" in line and not line.lstrip().startswith("#")}
+
+
+def add_missing_secrets(path: Path = ENV_FILE) -> list[str]:
+    """Append a random value for each secret an existing .env lacks (an account added to the offices file
+    since it was written) and return their names; the values already there are never touched."""
+    missing = {name: meaning for name, meaning in all_secrets().items()
+               if name not in _names_in(path.read_text(encoding="utf-8"))}
+    if missing:
+        lines = ["", "# Added by `make compose-env` for the secrets declared since."]
+        for name, meaning in missing.items():
+            lines += [f"# {meaning}", f"{name}={new_secret(name)}"]
+        with path.open("a", encoding="utf-8") as env:
+            env.write("\n".join(lines) + "\n")
+    return list(missing)

@@ -69,7 +69,7 @@ PATH_SETTINGS = ("DATA_DIR", "WAREHOUSE", "REPORTS_DIR")
 # Processes that set their title (api_server, workers, serve-logs) overwrite /proc/<pid>/environ: for
 # those the working directory and title tell. PostgreSQL has neither: pg_ctl stops it, after Airflow.
 MARKER = "TOWN_INDUSTRY_AIRFLOW_STACK"
-USERNAME = "admin"
+USERNAME = topology.ADMIN
 STOP_GRACE_SECONDS = 20
 SECOND_SIGNAL_AFTER = 5
 # The Debian cluster tools run as this OS user; PostgreSQL refuses to run as root.
@@ -371,11 +371,11 @@ class LocalAirflow:
     def _secrets(self) -> dict[str, str]:
         """Generated once and kept (mode 600): the same JWT secret for every process across restarts,
         the PostgreSQL password the cluster already has, the Fernet key Variables are encrypted with.
-        The names are those of docker-compose.yml's .env (topology.SECRETS); the admin's password is
+        The names are those of docker-compose.yml's .env (topology.SECRETS); the UI's passwords are
         kept in the passwords file, and the ID-number key comes from the caller (PERSON_ID_HMAC_KEY)."""
         values = json.loads(self.secrets_file.read_text()) if self.secrets_file.exists() else {}
         renamed = {new: values.pop(old) for old, new in OLD_SECRET_NAMES.items() if old in values}
-        wanted = [n for n in topology.SECRETS if n not in ("AIRFLOW_ADMIN_PASSWORD", "PERSON_ID_HMAC_KEY")]
+        wanted = [n for n in topology.SECRETS if n != "PERSON_ID_HMAC_KEY"]
         if not renamed and all(n in values for n in wanted):
             return values
         values = {**renamed, **values}
@@ -385,15 +385,25 @@ class LocalAirflow:
         _write_private(self.secrets_file, json.dumps(values, indent=2) + "\n")
         return values
 
-    def _ensure_admin_password(self) -> None:
-        """Written before the api-server starts, so the password is known (and the file private);
-        the Simple auth manager only generates passwords for users missing from this file."""
-        if not self.passwords_file.exists():
-            _write_private(self.passwords_file, json.dumps({USERNAME: secrets.token_urlsafe(12)}) + "\n")
+    def _ensure_passwords(self) -> None:
+        """A password for every account of the UI (topology.accounts(): the admin, the offices' clerks,
+        the analyst), written before the api-server starts so that they are known and the file private:
+        the Simple auth manager generates passwords only for users missing from this file, and prints
+        them only to its log. Passwords already given are kept: a user added to the offices file gets
+        one at the next start."""
+        given = json.loads(self.passwords_file.read_text()) if self.passwords_file.exists() else {}
+        missing = [user for user in topology.accounts() if user not in given]
+        if missing or not self.passwords_file.exists():
+            given.update({user: secrets.token_urlsafe(12) for user in missing})
+            _write_private(self.passwords_file, json.dumps(given, indent=2) + "\n")
+
+    def passwords(self) -> dict[str, str]:
+        """Every account's password, by user name."""
+        return json.loads(self.passwords_file.read_text())
 
     @property
     def password(self) -> str:
-        return json.loads(self.passwords_file.read_text())[self.username]
+        return self.passwords()[self.username]
 
     # -- configuration ---------------------------------------------------------------------------
 
@@ -536,7 +546,7 @@ class LocalAirflow:
         redis.wait_ready(self._broker)
 
     def _prepare_airflow_db(self) -> None:
-        self._ensure_admin_password()
+        self._ensure_passwords()
         log = self.logs / "migrate.log"
         _rotate(log)
         self._run_logged(["db", "migrate"], log, timeout=900)
@@ -746,9 +756,10 @@ class LocalAirflow:
 
     # -- helpers for tests -----------------------------------------------------------------------
 
-    def token(self) -> str:
-        """A JWT for /api/v2: POST /auth/token with the admin's username and password."""
-        body = json.dumps({"username": self.username, "password": self.password}).encode()
+    def token(self, user: str | None = None) -> str:
+        """A JWT for /api/v2: POST /auth/token with an account's name and password (the admin's by default)."""
+        user = user or self.username
+        body = json.dumps({"username": user, "password": self.passwords()[user]}).encode()
         req = urllib.request.Request(f"{self.base_url}/auth/token", data=body, method="POST",
                                      headers={"Content-Type": "application/json"})
         return json.loads(self._send(req))["access_token"]
@@ -828,12 +839,29 @@ def _json_loads(text: str):
 # ----------------------------------------------------------------------------------------------- CLI
 
 
+def _accounts_lines(stack: LocalAirflow) -> str:
+    """One line per account besides the admin: name, role, office and the sources it submits, password."""
+    from town_industry.contracts.offices import load_offices
+
+    offices, passwords = load_offices(), stack.passwords()
+    lines = []
+    for user, role in topology.accounts().items():
+        if user == stack.username:
+            continue
+        sources = ", ".join(offices.submittable(user)) or "reads only"
+        what = f"{', '.join(offices.offices_of(user)) or 'no office'}: {sources}"
+        lines.append(f"    {user:<14} {role:<6} {what:<52} {passwords[user]}\n")
+    return "".join(lines)
+
+
 def _banner(stack: LocalAirflow) -> str:
     return (
         f"\nAirflow is up (started in {stack.startup_seconds:.0f} s).\n"
         f"  UI and API: {stack.base_url}/   (API: {stack.base_url}/api/v2/, docs {stack.base_url}/docs)\n"
         f"  username:   {stack.username}\n"
         f"  password:   {stack.password}   (kept in {stack.passwords_file})\n"
+        f"  report center: {stack.base_url}/report-center/ (报表中心), for these accounts too (same file):\n"
+        f"{_accounts_lines(stack)}"
         f"  token:      curl -X POST {stack.base_url}/auth/token -H 'Content-Type: application/json' "
         f"-d '{{\"username\": \"{stack.username}\", \"password\": \"...\"}}'\n"
         f"  logs:       {stack.logs}/{{{','.join(COMPONENTS)},postgres,redis,migrate}}.log\n"

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Callable
@@ -36,17 +37,57 @@ DEFAULT_QUEUE = "default"
 # The one-slot pool every task that writes DuckDB runs in (settings.WRITER_POOL), as the init step creates it.
 POOL_DESCRIPTION = "DuckDB allows one writer: every task that writes the warehouse"
 
-# Every secret of a deployment. None has a default anywhere: `make compose-env` draws them at random into
-# .env (git-ignored); make airflow draws its own into its home's secrets.json (mode 600).
+# The secrets every deployment has, whoever its users are. None has a default anywhere: `make compose-env`
+# draws them at random into .env (git-ignored); make airflow draws its own into its home's secrets.json
+# (mode 600). The UI's passwords come on top, one per account (all_secrets()).
 SECRETS = {
     "POSTGRES_PASSWORD": "the metadata database's password (user airflow)",
     "REDIS_PASSWORD": "the Celery broker's password",
     "AIRFLOW_FERNET_KEY": "encrypts connections and variables in the metadata database",
     "AIRFLOW_JWT_SECRET": "signs the tokens task workers present to the execution API",
     "AIRFLOW_API_SECRET_KEY": "signs the api-server's requests for task logs",
-    "AIRFLOW_ADMIN_PASSWORD": "the password of the UI's user admin",
     "PERSON_ID_HMAC_KEY": "pseudonymises personal ID numbers (never rotate it: see the README)",
 }
+
+# The UI's accounts (Simple auth manager: roles viewer < user < op < admin). Besides the admin, every user
+# the report center's offices file names gets role `user`, the least that may start the run an accepted file
+# starts (the file says which sources; auth.py asks both), and an analyst gets a read-only account.
+ADMIN = "admin"
+ANALYST = "analyst"
+# [core] simple_auth_manager_users is "name:role,name:role": a name may not hold either separator.
+ACCOUNT_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def accounts() -> dict[str, str]:
+    """Every account of the UI, user name -> role: the admin, the offices' users (each office in the
+    file's order), the analyst."""
+    from town_industry.contracts.offices import load_offices
+
+    offices = load_offices()
+    found = {ADMIN: "admin"}
+    for users in [*offices.members.values(), offices.all_sources]:
+        for user in sorted(users):
+            found.setdefault(user, "user")
+    found.setdefault(ANALYST, "viewer")
+    bad = [user for user in found if not ACCOUNT_NAME.fullmatch(user)]
+    if bad:
+        raise ValueError(f"user names the Simple auth manager cannot hold (letters, digits, _ . - only): {bad}")
+    return found
+
+
+def password_secret(user: str) -> str:
+    """The secret holding an account's password: AIRFLOW_ADMIN_PASSWORD, AIRFLOW_STATS_CLERK_PASSWORD..."""
+    return f"AIRFLOW_{re.sub(r'[^A-Za-z0-9]', '_', user).upper()}_PASSWORD"
+
+
+def all_secrets() -> dict[str, str]:
+    """Every secret of a deployment, name -> what it is: SECRETS and a password per account."""
+    found = accounts()
+    passwords = {password_secret(user): f"the password of the UI's user {user} (role {role})"
+                 for user, role in found.items()}
+    if len(passwords) != len(found):  # stats.clerk and stats_clerk would share one
+        raise ValueError("two user names give the same password secret: rename one")
+    return {**SECRETS, **passwords}
 
 
 def new_secret(name: str) -> str:
@@ -110,7 +151,7 @@ def airflow_settings(place: Place) -> dict[str, str]:
         # Task workers report to the execution API of this api-server.
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{place.api_url}/execution/",
         "AIRFLOW__CORE__AUTH_MANAGER": "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": ",".join(f"{u}:{r}" for u, r in accounts().items()),
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": place.passwords_file,
         # The same in every process: the scheduler signs the workers' tokens, the api-server checks them;
         # the log servers check the api-server's requests with secret_key.

@@ -17,7 +17,7 @@ from town_industry.contracts.sources import declared_sources
 from town_industry.report_center import board, drafts, kpis
 from town_industry.report_center.auth import User
 from town_industry.report_center.limits import BodyLimit
-from town_industry.report_center.offices import load_offices
+from town_industry.contracts.offices import load_offices
 from town_industry.report_center.submission import known_month, known_source, start_run, submit
 from town_industry.report_center.trigger import RunStatus, Trigger, airflow_run_status, airflow_trigger
 

@@ -4,7 +4,9 @@ The mapping is a small YAML file beside the declarations (``include/report_cente
 Airflow roles or teams: the Simple auth manager has four fixed roles and no per-DAG grants, and its
 teams need Airflow's multi-team mode, which would also scope DAGs and bundles. A file keyed by the
 user name works under any auth manager, is reviewed like the declarations, and Airflow stays the
-judge of who may start runs (see ``auth.py``).
+judge of who may start runs (see ``report_center/auth.py``). It is a declaration like the sources': the
+report center reads it for who may submit, and the deployment (``deploy/topology.py``) for the accounts
+it creates.
 """
 from __future__ import annotations
 
