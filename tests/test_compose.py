@@ -56,10 +56,11 @@ def test_docker_compose_parses_it_with_the_secrets_of_a_new_env(docker_compose, 
         assert {k: environment[k] for k in topology.airflow_settings(place)} == topology.airflow_settings(place), name
         assert services[name]["depends_on"]["airflow-init"]["condition"] == "service_completed_successfully"
         assert services[name]["healthcheck"]["test"], name
-    # the warehouse and the reports: the warehouse worker's volumes, nobody else's
-    mounting = {name for name, s in services.items() for v in s.get("volumes", [])
+    # the warehouse and the reports: written by the warehouse worker alone, read by the report center
+    mounting = {(name, v.get("read_only", False) if isinstance(v, dict) else v.endswith(":ro"))
+                for name, s in services.items() for v in s.get("volumes", [])
                 if (v["source"] if isinstance(v, dict) else v.split(":")[0]) in ("warehouse", "reports")}
-    assert mounting == {"airflow-warehouse-worker"}
+    assert mounting == {("airflow-warehouse-worker", False), ("airflow-apiserver", True)}, mounting
     assert services["airflow-warehouse-worker"]["command"][:2] == ["celery", "worker"]
     assert topology.WRITER_QUEUE in services["airflow-warehouse-worker"]["command"]
     assert services["airflow-warehouse-worker"]["container_name"]  # a fixed name: `--scale` refuses it

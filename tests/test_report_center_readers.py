@@ -83,9 +83,31 @@ def test_the_board_reads_the_published_copy_while_a_writer_holds_the_warehouse(l
 
 
 def test_the_board_before_anything_was_loaded(client):
-    cells = client.get("/report-center/api/board", headers=login(client, "stats_viewer")).json()
-    assert len(cells["months"]) == 12 and all(c["status"] is None for c in cells["cells"])
-    assert board.months_shown([], datetime(2026, 12, 5, tzinfo=timezone.utc))[-1] == "2026-11"
+    shown = client.get("/report-center/api/board", headers=login(client, "stats_viewer")).json()
+    assert len(shown["months"]) == 6 and all(c["status"] is None for c in shown["cells"])
+    # Nothing loaded: the half-year of the last complete month.
+    assert board.shown_period(None, [], datetime(2026, 12, 5, tzinfo=timezone.utc)) == "2026H2"
+    assert board.shown_period(None, [], datetime(2026, 7, 1, tzinfo=timezone.utc)) == "2026H1"
+
+
+def test_the_board_shows_one_half_year_and_pages_through_them(ledger):
+    headers = login(ledger, "stats_viewer")
+    shown = ledger.get("/report-center/api/board?period=2019H2", headers=headers).json()
+    assert (shown["period"], shown["previous"], shown["next"]) == ("2019H2", "2019H1", "2020H1")
+    assert shown["months"] == ["2019-07", "2019-08", "2019-09", "2019-10", "2019-11", "2019-12"]
+    page = ledger.get("/report-center/board?period=2019H2", headers=headers)
+    assert 'href="/report-center/board?period=2020H1"' in page.text
+    for bad in ("2020FY", "2020-06", "../2020H1"):
+        assert ledger.get(f"/report-center/api/board?period={bad}", headers=headers).status_code == 422
+
+
+def test_a_month_whose_deadline_has_not_come_is_not_due(ledger):
+    december = datetime(2026, 12, 5, tzinfo=timezone.utc)
+    shown = board.board("2026H2", now=december)
+    cells = {c.month: c for c in shown.cells if c.source == "enterprise_monthly"}
+    assert shown.next is None  # 2027H1 has not begun
+    assert (cells["2026-12"].due, cells["2026-12"].late) == (False, False)
+    assert (cells["2026-07"].due, cells["2026-07"].late) == (True, True)  # never delivered
 
 
 # --- on the real sample pipeline ------------------------------------------------------------------------
@@ -131,7 +153,21 @@ def test_kpis_with_their_definition_values_and_members(published, sample_pipelin
     assert next(p["members"]["count"] for p in members["periods"] if p["period"] == "2020H1") == counting[1]
     page = published.get("/report-center/kpis/taxable_sales_yoy_pct", headers=headers)
     assert page.status_code == 200 and "<polyline" in page.text and shown["name_zh"] in page.text
+    assert ">2020</text>" in page.text  # the month axis marks each January
     assert published.get("/report-center/api/kpis/no_such_kpi", headers=headers).status_code == 404
+
+
+def test_the_kpi_chart_has_round_axes_and_breaks_at_a_gap():
+    from town_industry.report_center.kpis import chart
+
+    months = ["2019-11", "2019-12", "2020-01", "2020-02", "2020-03"]
+    drawn = chart(months, [12.5, -3.0, None, 40.0, 41.0], width=400, height=100)
+    assert [label for _, label in drawn.y_ticks] == ["-20", "0", "20", "40", "60"]
+    assert drawn.y_ticks[0][0] == 100 and drawn.y_ticks[-1][0] == 0  # bottom to top of the plot
+    assert drawn.x_ticks == [(0.0, "2019-11"), (200.0, "2020")]
+    assert drawn.lines == ["0.0,59.4 100.0,78.8", "300.0,25.0 400.0,23.8"]  # 12.5 is 32.5/80 of the way up
+    assert [label for _, label in chart(months[:2], [0.02, 0.031]).y_ticks] == ["0.00", "0.01", "0.02", "0.03", "0.04"]
+    assert chart(months[:2], [None, None]) is None
 
 
 # --- the trigger, against Airflow's metadata database (no scheduler: the run stays queued) -----------------

@@ -237,7 +237,7 @@ def test_a_file_submitted_in_the_report_center_is_checked_at_once_and_loaded(sta
     # The next backfill of the DAG (below) needs this one closed.
     wait_until("the upload's backfill to complete", lambda: stack.api("GET", f"backfills/{run['backfill_id']}")
                ["completed_at"], timeout=120)
-    cells = center.get("/api/board").json()["cells"]
+    cells = center.get("/api/board?period=2020H1").json()["cells"]
     assert next(c["status"] for c in cells if (c["source"], c["month"]) == ("enterprise_monthly", month)) == "loaded"
     assert ("enterprise_monthly", month) in published(workspace, "SELECT source, month FROM meta.current_files")
 
@@ -578,18 +578,20 @@ def clerk_follows_the_run(chromium, stack, source: str, run_id: str, notes: list
 def clerk_finds_the_month_on_the_board(chromium, stack, source: str, month: str, notes: list[str]) -> None:
     from browser import screenshot
     from selenium.webdriver.common.by import By
+    from town_industry.periods import half_year_of
     from town_industry.report_center.board import STATUS_ZH
 
-    chromium.get(f"{stack.base_url}/report-center/board")
+    chromium.get(f"{stack.base_url}/report-center/board?period={half_year_of(month)}")
     cell = chromium.find_element(By.CSS_SELECTOR, f"a[href$='/board/{source}/{month}']")
     # the very bytes that were loaded before: recorded as unchanged, nothing to load again
     assert cell.text == STATUS_ZH["unchanged"], cell.text
     months = chromium.find_elements(By.CSS_SELECTOR, "table tr")[1:]
     kinds = {kind: len(chromium.find_elements(By.CSS_SELECTOR, f"td.{kind}")) for kind in ("ok", "bad", "none")}
     warned = sum("警告" in td.text for td in chromium.find_elements(By.CSS_SELECTOR, "td.ok"))
-    screenshot(chromium, "07-status-board", f"The status board: one row per month ({len(months)} rows, "
-               f"{months[0].text.split()[0]} to {months[-1].text.split()[0]}: the sample's months, then every month "
-               "since, up to the last one ended), one column per source (Chinese title, code below). Cells: "
+    assert len(months) == 6
+    screenshot(chromium, "07-status-board", f"The status board of {half_year_of(month)}: links to the half-years "
+               f"before and after, one row per month ({months[0].text.split()[0]} to {months[-1].text.split()[0]}), "
+               "one column per source (Chinese title, code below). Cells: "
                f"{kinds['ok']} green (已入库 loaded or 未变化 unchanged, {warned} of them with 警告 n warnings), "
                f"{kinds['bad']} red (已退回 rejected), {kinds['none']} grey (未报送 missing); 逾期 marks a month "
                "delivered or missing after its deadline (the sample's files were copied long after theirs). Each "

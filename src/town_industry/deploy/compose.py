@@ -128,7 +128,11 @@ def services() -> dict:
                    "volumes": list(SHARED_VOLUMES), "depends_on": init_done}
         if name == "api-server":
             service["ports"] = ["${AIRFLOW_PORT:-8080}:8080"]
-            service["volumes"] = ["airflow-auth:/opt/airflow/auth:ro", *SHARED_VOLUMES]
+            # The Simple auth manager opens its passwords file for appending (to lock it) at every start:
+            # read-write, though with every account's password written by the init it writes nothing. The
+            # report center reads the published warehouse and the drafts: read-only.
+            service["volumes"] = ["airflow-auth:/opt/airflow/auth", *SHARED_VOLUMES,
+                                  *(f"{volume}:ro" for volume in WAREHOUSE_VOLUMES)]
         if name == "warehouse-worker":
             # One container, never scaled (a fixed name refuses --scale): the only writer of the warehouse.
             service["container_name"] = "town-industry-warehouse-worker"

@@ -18,7 +18,7 @@ from town_industry.report_center import board, drafts, kpis
 from town_industry.report_center.auth import User
 from town_industry.report_center.limits import BodyLimit
 from town_industry.contracts.offices import load_offices
-from town_industry.report_center.submission import known_month, known_source, start_run, submit
+from town_industry.report_center.submission import known_half_year, known_month, known_source, start_run, submit
 from town_industry.report_center.trigger import RunStatus, Trigger, airflow_run_status, airflow_trigger
 
 URL_PREFIX = "/report-center"
@@ -82,9 +82,8 @@ def _api_routes(app: FastAPI) -> None:
         return request.app.state.run_status(known_source(source).name, run_id)
 
     @app.get("/api/board")
-    def status_board(user: User) -> dict:
-        months, cells = board.board()
-        return {"months": months, "cells": [c.as_dict() for c in cells]}
+    def status_board(user: User, period: str | None = None) -> dict:
+        return board.board(known_half_year(period)).as_dict()
 
     @app.get("/api/board/{source}/{month}")
     def month_findings(user: User, source: str, month: str) -> dict:
@@ -137,10 +136,10 @@ def _page_routes(app: FastAPI) -> None:
         return page(request, "error.html", "没有启动运行 / No run started", user, status_code=409, message=run["problem"])
 
     @app.get("/board", response_class=HTMLResponse)
-    def board_page(request: Request, user: User):
-        months, cells = board.board()
-        return page(request, "board.html", "报送状态 / Status board", user, months=months,
-                    sources=declared_sources(), cells={(c.source, c.month): c for c in cells},
+    def board_page(request: Request, user: User, period: str | None = None):
+        shown = board.board(known_half_year(period))
+        return page(request, "board.html", f"报送状态 / Status board: {shown.period}", user, b=shown,
+                    sources=declared_sources(), cells={(c.source, c.month): c for c in shown.cells},
                     status_zh=board.STATUS_ZH)
 
     @app.get("/board/{source}/{month}", response_class=HTMLResponse)
@@ -189,9 +188,8 @@ def _page_routes(app: FastAPI) -> None:
     @app.get("/kpis/{code}", response_class=HTMLResponse)
     def kpi_page(request: Request, user: User, code: str):
         shown = _kpi_or_404(code)
-        points = kpis.chart_points([m["value"] for m in shown["months"]])
-        return page(request, "kpi.html", f"{shown['name_zh']} / {shown['name_en']}", user, k=shown,
-                    points=points)
+        drawn = kpis.chart([m["month"] for m in shown["months"]], [m["value"] for m in shown["months"]])
+        return page(request, "kpi.html", f"{shown['name_zh']} / {shown['name_en']}", user, k=shown, chart=drawn)
 
 
 def _draft_or_404(period: str) -> drafts.Draft:

@@ -1,5 +1,5 @@
-"""The status board: for each source and month, delivered or missing, what the last load made of it,
-whether it came late, and its warnings.
+"""The status board: for each source and month of a half-year, delivered or missing, what the last
+load made of it, whether it came late, and its warnings.
 
 Read from the published copy of the warehouse (``db.read``: read-only, never the writer's file, so a
 page view can never hold up a load) and from the delivery folder.
@@ -14,7 +14,7 @@ from town_industry import settings
 from town_industry.contracts.codes import mask_id_numbers_in
 from town_industry.contracts.sources import Source, declared_sources
 from town_industry.db import read
-from town_industry.periods import delivery_deadline, months_between, shift_month
+from town_industry.periods import delivery_deadline, half_year_months, half_year_of, shift_month
 
 STATUS_ZH = {"loaded": "已入库", "rejected": "已退回", "unchanged": "未变化（与已入库文件相同）", None: "未处理"}
 
@@ -28,6 +28,7 @@ class Cell:
     errors: int
     warnings: int  # of the file the month holds now
     late: bool  # missing past the deadline, or delivered after it
+    due: bool  # the deadline has passed
     deadline: str
     report: bool  # a rejection report exists
 
@@ -35,21 +36,38 @@ class Cell:
         return asdict(self)
 
 
-def months_shown(loaded: list[str], now: datetime | None = None) -> list[str]:
-    """From the first month any load saw (else the last twelve) to the last complete month."""
-    now = now or datetime.now(timezone.utc)
-    last = shift_month(now.strftime("%Y-%m"), -1)
-    first = min(loaded) if loaded else shift_month(last, -11)
-    return months_between(first, max(last, max(loaded)) if loaded else last)
+@dataclass
+class Board:
+    period: str  # the half-year shown
+    months: list[str]
+    cells: list[Cell]
+    previous: str  # the half-year before
+    next: str | None  # the half-year after, None when it has not begun
+
+    def as_dict(self) -> dict:
+        return {"period": self.period, "months": self.months, "previous": self.previous, "next": self.next,
+                "cells": [c.as_dict() for c in self.cells]}
 
 
-def board(now: datetime | None = None) -> tuple[list[str], list[Cell]]:
+def shown_period(period: str | None, loaded: list[str], now: datetime) -> str:
+    """The half-year the board shows: the one asked for, else the newest any load saw, else the one of the
+    last complete month (a board of every month since the first load would be mostly empty rows)."""
+    if period:
+        return period
+    return half_year_of(max(loaded) if loaded else shift_month(now.strftime("%Y-%m"), -1))
+
+
+def board(period: str | None = None, now: datetime | None = None) -> Board:
+    """The board of one half-year (``2020H1``): a cell per declared source and month."""
     now = now or datetime.now(timezone.utc)
     loads, warnings = _ledger()
-    months = months_shown(sorted({m for _, m in loads}), now)
+    period = shown_period(period, sorted({m for _, m in loads}), now)
+    months = half_year_months(period)
     cells = [_cell(source, month, loads.get((source.name, month)), warnings.get((source.name, month), 0), now)
              for source in declared_sources() for month in months]
-    return months, cells
+    previous, following = shift_month(months[0], -1), shift_month(months[-1], 1)
+    return Board(period, months, cells, half_year_of(previous),
+                 half_year_of(following) if following <= now.strftime("%Y-%m") else None)
 
 
 def _ledger() -> tuple[dict, dict]:
@@ -72,7 +90,7 @@ def _cell(source: Source, month: str, load: tuple | None, warnings: int, now: da
     deadline = delivery_deadline(month, source.arrival_deadline_days)
     arrived = datetime.fromtimestamp(file.stat().st_mtime, timezone.utc) if file else None
     late = (arrived or now) > deadline
-    return Cell(source.name, month, file.name if file else None, status, errors, warnings, late,
+    return Cell(source.name, month, file.name if file else None, status, errors, warnings, late, now > deadline,
                 deadline.strftime("%Y-%m-%d"), bool(report and Path(report).is_file()))
 
 

@@ -16,6 +16,7 @@ from town_industry.contracts.findings import ERROR, Finding
 from town_industry.contracts.sources import Source, declared_sources
 from town_industry.ingest.archive import sha256_of
 from town_industry.ingest.personal import MissingKey
+from town_industry.periods import is_half_year
 from town_industry.report_center.auth import check_may_submit
 from town_industry.report_center.trigger import Trigger
 from town_industry.report_center.uploads import ConfigurationProblem, Refused, Verdict, deliver, received, validate
@@ -40,6 +41,14 @@ def known_month(month: str, now: datetime | None = None) -> str:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
                             "月份应为已结束的月份，格式 YYYY-MM（如 2020-06） / month must be YYYY-MM, a month that has ended")
     return month
+
+
+def known_half_year(period: str | None) -> str | None:
+    """A half-year such as 2020H1 (or None: the board chooses); 422 otherwise."""
+    if period is not None and not is_half_year(period):
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            "期间应为半年，如 2020H1 / period must be a half-year such as 2020H1")
+    return period
 
 
 def submit(user, source_name: str, month: str, upload, client_name: str | None, trigger: Trigger) -> tuple[int, dict]:
