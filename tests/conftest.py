@@ -242,18 +242,32 @@ def month_outcomes(lines: list[str], source: str) -> dict[str, str]:
     return found
 
 
+def metadata_copy(to: Path) -> Path:
+    """A consistent copy of this home's Airflow metadata database, taken through SQLite (its backup API).
+
+    Never read airflow.db as a plain file in this process: it holds SQLite connections to it, and closing
+    any other descriptor of the file drops the process's POSIX locks on it; the next process that closes
+    its own connection then takes itself for the last one and deletes the -wal and -shm files under this
+    process's feet ("disk I/O error" at the next connection, later "database disk image is malformed").
+    A copy through SQLite is safe (SQLite keeps such descriptors open), and holds what the WAL holds too."""
+    import sqlite3
+
+    source = sqlite3.connect(str(Path(os.environ["AIRFLOW_HOME"]) / "airflow.db"))
+    copy = sqlite3.connect(str(to))
+    try:
+        with copy:
+            source.backup(copy)
+    finally:
+        source.close()
+        copy.close()
+    return to
+
+
 @pytest.fixture(scope="module")
 def own_metadata(tmp_path_factory) -> dict:
     """Environment giving the runs these tests start (and kill) their own copy of Airflow's SQLite
     metadata database: a process killed by a test never shares a database with the rest of the suite."""
-    import sqlite3
-
     folder = tmp_path_factory.mktemp("airflow_home")
-    source = sqlite3.connect(str(Path(os.environ["AIRFLOW_HOME"]) / "airflow.db"))
-    copy = sqlite3.connect(str(folder / "airflow.db"))
-    with copy:
-        source.backup(copy)
-    source.close()
-    copy.close()
+    metadata_copy(folder / "airflow.db")
     shutil.copy(Path(os.environ["AIRFLOW_HOME"]) / "airflow.cfg", folder / "airflow.cfg")
     return {"AIRFLOW_HOME": str(folder), "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{folder / 'airflow.db'}"}

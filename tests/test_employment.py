@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import (assert_rejected, cell_setter, check_revision_rejected, fingerprint, meets, month_outcomes,
-                      run_source, seed_targets, write_csv_rows)
+from conftest import (assert_rejected, cell_setter, check_revision_rejected, fingerprint, meets, metadata_copy,
+                      month_outcomes, run_source, seed_targets, write_csv_rows)
 from town_industry import settings
 from town_industry.contracts.codes import id_check_char
 from town_industry.cli.run import run
@@ -116,10 +116,10 @@ def _files_under(*roots: Path):
             yield from (p for p in root.rglob("*") if p.is_file())
 
 
-def test_raw_id_numbers_and_names_never_land_anywhere(source_dir, ingest_dags, capfd):
+def test_raw_id_numbers_and_names_never_land_anywhere(source_dir, ingest_dags, capfd, tmp_path):
     """Known IDs and names go through loaded and rejected files; then every byte the pipeline
-    wrote (warehouse, batches, findings, error reports, Airflow's metadata DB with its XComs,
-    task logs, and what the runs printed) is searched for them."""
+    wrote (warehouse, batches, findings, error reports, Airflow's metadata DB with its XComs, as a copy
+    taken through SQLite (conftest.metadata_copy), task logs, and what the runs printed) is searched for them."""
     write_csv_rows(source_dir / "2020-05.csv", month_file("2020-05"))
     bad = month_file("2020-06")
     bad[2][COL["amount_yuan"]] = "-5"                      # rejected: negative amount on BOB's row
@@ -130,8 +130,8 @@ def test_raw_id_numbers_and_names_never_land_anywhere(source_dir, ingest_dags, c
 
     secrets = [ALICE, BOB, bad[1][COL["person_id_number"]], *NAMES]
     airflow_home = Path(os.environ["AIRFLOW_HOME"])
-    written = list(_files_under(settings.work_dir(), settings.reports_dir(), airflow_home / "airflow.db",
-                                airflow_home / "logs"))
+    metadata = metadata_copy(tmp_path / "airflow.db")
+    written = list(_files_under(settings.work_dir(), settings.reports_dir(), metadata, airflow_home / "logs"))
     assert any(p.suffix == ".duckdb" for p in written) and any("rejections" in str(p) for p in written)
     for secret in secrets:
         for encoding in ("utf-8", "gbk"):
