@@ -186,6 +186,7 @@ def test_an_accepted_month_becomes_a_one_month_backfill(sample_pipeline):
         assert first.problem is None and first.run_id == "backfill__2021-02-01T00:00:00+00:00", first
         status = airflow_run_status("investment_monthly", first.run_id)
         assert status["state"] == "queued" and status["dag_id"] == "ingest_investment_monthly"
+        assert status["month"] == "2021-01"
         # One backfill of a DAG at a time: the next upload's file is kept, and the verdict says no run started.
         second = airflow_trigger("investment_monthly", "2020-12", "invest_clerk", "d" * 64)
         assert second.run_id is None and "AlreadyRunningBackfill" in second.problem

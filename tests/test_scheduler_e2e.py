@@ -233,7 +233,9 @@ def test_a_file_submitted_in_the_report_center_is_checked_at_once_and_loaded(sta
     run = accepted.json()["run"]
     assert run["run_id"] and run["problem"] is None, run
     assert wait_for_run(stack, "ingest_enterprise_monthly", run["run_id"])["state"] == "success"
-    assert center.get(f"/api/runs/enterprise_monthly/{run['run_id']}").json()["state"] == "success"
+    shown = center.get(f"/api/runs/enterprise_monthly/{run['run_id']}").json()
+    assert (shown["state"], shown["month"]) == ("success", month), shown
+    assert list(shown["tasks"]) == ["wait_for_file", "validate_file", "load_month"]  # the DAG's order
     # The next backfill of the DAG (below) needs this one closed.
     wait_until("the upload's backfill to complete", lambda: stack.api("GET", f"backfills/{run['backfill_id']}")
                ["completed_at"], timeout=120)
@@ -562,17 +564,18 @@ def clerk_follows_the_run(chromium, stack, source: str, run_id: str, notes: list
     from selenium.webdriver.common.by import By
 
     state = waiting(chromium).until(lambda d: d.find_element(By.CSS_SELECTOR, "p b")).text
-    screenshot(chromium, "05-run-progress", f"The run's page right after the upload: ingest_{source} / {run_id} "
-               f"in state {state}, each task with its state (the page reloads itself every 5 s until the end).",
-               notes)
+    screenshot(chromium, "05-run-progress", f"The run's page right after the upload: the month, then "
+               f"ingest_{source} / {run_id} in state {state}, each task with its state in the DAG's order (the page "
+               "reloads itself every 5 s until the end).", notes)
     final = waiting(chromium, 300).until(
         lambda d: (s := d.find_element(By.CSS_SELECTOR, "p b").text) in FINISHED and s)
     assert final == "success", final
     assert stack.api("GET", f"dags/ingest_{source}/dagRuns/{run_id}")["state"] == "success"
     tasks = [tr.text for tr in chromium.find_elements(By.CSS_SELECTOR, "table tr")][1:]
-    assert tasks and all(t.endswith("success") for t in tasks), tasks
+    assert [t.split()[0] for t in tasks] == ["wait_for_file", "validate_file", "load_month"], tasks
+    assert all(t.endswith("success") for t in tasks), tasks
     screenshot(chromium, "06-run-finished", f"The same page once the run ended: success, every task success "
-               f"({', '.join(t.split()[0] for t in tasks)}).", notes)
+               f"({', '.join(t.split()[0] for t in tasks)}, in the DAG's order).", notes)
 
 
 def clerk_finds_the_month_on_the_board(chromium, stack, source: str, month: str, notes: list[str]) -> None:
@@ -651,5 +654,6 @@ def analyst_reads_a_kpi(chromium, stack, workspace, code: str, period: str, note
     screenshot(chromium, "10-kpi", f"A KPI's page, as the analyst (role viewer, who may read but not submit): "
                f"{code}, its Chinese and English names and unit, its definition, SQL file and sources, the SQL "
                f"(folded), a table by report period ({period}: {shown[period]}; 计数对象 what was counted, — for a "
-               "rate), then by month: a line chart of the monthly values (no axes; months without a value, the "
-               "first year of a growth rate, are left out) and their table.", notes)
+               "rate), then by month: a line chart of the monthly values (value axis with round ticks and the unit, "
+               "the month axis marked at each January; months without a value, the first year of a growth rate, "
+               "are a gap) and their table.", notes)

@@ -19,7 +19,7 @@ import logging
 from dataclasses import asdict, dataclass
 from typing import Callable
 
-from town_industry.periods import first_day
+from town_industry.periods import first_day, run_month
 from town_industry.report_center.auth import dag_id_of
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,8 @@ def _backfill_run(backfill_id: int) -> tuple[str | None, str | None]:
 
 
 def airflow_run_status(source_name: str, run_id: str) -> dict:
-    """The run's state and each task's state, from Airflow's metadata database."""
+    """The run's state, the month it processes, and each task's state in the DAG's order (upstream first:
+    by priority weight, which Airflow sums downstream), from Airflow's metadata database."""
     from airflow.models.dagrun import DagRun
     from airflow.models.taskinstance import TaskInstance
     from airflow.utils.session import create_session
@@ -90,13 +91,16 @@ def airflow_run_status(source_name: str, run_id: str) -> dict:
 
     dag_id = dag_id_of(source_name)
     with create_session() as session:
-        state = session.scalar(select(DagRun.state).where(DagRun.dag_id == dag_id, DagRun.run_id == run_id))
-        if state is None:
-            return {"dag_id": dag_id, "run_id": run_id, "state": None, "tasks": {}}
-        tasks = dict(session.execute(select(TaskInstance.task_id, TaskInstance.state).where(
-            TaskInstance.dag_id == dag_id, TaskInstance.run_id == run_id)).all())
-    return {"dag_id": dag_id, "run_id": run_id, "state": _name(state),
-            "tasks": {task: _name(s) for task, s in sorted(tasks.items())}}
+        run = session.execute(select(DagRun.state, DagRun.logical_date, DagRun.data_interval_start).where(
+            DagRun.dag_id == dag_id, DagRun.run_id == run_id)).first()
+        if run is None:
+            return {"dag_id": dag_id, "run_id": run_id, "state": None, "month": None, "tasks": {}}
+        tasks = session.execute(select(TaskInstance.task_id, TaskInstance.state).where(
+            TaskInstance.dag_id == dag_id, TaskInstance.run_id == run_id).order_by(
+            TaskInstance.priority_weight.desc(), TaskInstance.task_id)).all()
+    return {"dag_id": dag_id, "run_id": run_id, "state": _name(run.state),
+            "month": run_month(run.logical_date, run.data_interval_start),
+            "tasks": {task: _name(state) for task, state in tasks}}
 
 
 def _name(state) -> str | None:
