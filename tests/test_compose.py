@@ -61,6 +61,9 @@ def test_docker_compose_parses_it_with_the_secrets_of_a_new_env(docker_compose, 
                 for name, s in services.items() for v in s.get("volumes", [])
                 if (v["source"] if isinstance(v, dict) else v.split(":")[0]) in ("warehouse", "reports")}
     assert mounting == {("airflow-warehouse-worker", False), ("airflow-apiserver", True)}, mounting
+    # the report center seals a replaced file with personal data: the api-server has the key the init sets
+    key = services["airflow-apiserver"]["environment"]["PERSON_ID_HMAC_KEY"]
+    assert key and key == services["airflow-init"]["environment"]["PERSON_ID_HMAC_KEY"]
     assert services["airflow-warehouse-worker"]["command"][:2] == ["celery", "worker"]
     assert topology.WRITER_QUEUE in services["airflow-warehouse-worker"]["command"]
     assert services["airflow-warehouse-worker"]["container_name"]  # a fixed name: `--scale` refuses it

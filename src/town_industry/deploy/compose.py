@@ -133,6 +133,10 @@ def services() -> dict:
             # report center reads the published warehouse and the drafts: read-only.
             service["volumes"] = ["airflow-auth:/opt/airflow/auth", *SHARED_VOLUMES,
                                   *(f"{volume}:ro" for volume in WAREHOUSE_VOLUMES)]
+            # The report center seals the replaced version of a file with personal data before it stores
+            # an upload; outside a task Airflow's variables are out of reach, so the key comes as the
+            # workers' tasks would otherwise find it, from .env.
+            service["environment"] = {**environment, "PERSON_ID_HMAC_KEY": _secret("PERSON_ID_HMAC_KEY")}
         if name == "warehouse-worker":
             # One container, never scaled (a fixed name refuses --scale): the only writer of the warehouse.
             service["container_name"] = "town-industry-warehouse-worker"
