@@ -123,7 +123,8 @@ def test_drafts_list_read_and_download(published, sample_pipeline):
     headers = login(published, "invest_clerk")
     listed = {d["period"]: d for d in published.get("/report-center/api/drafts", headers=headers).json()}
     assert {"2020H1", "2020H2", "2020FY"} <= set(listed)
-    assert listed["2020H1"]["docx"] == "industrial_economy_report_2020H1.docx" and listed["2020H1"]["mart_built_at"]
+    assert listed["2020H1"]["docx"] == "industrial_economy_report_2020H1.docx"
+    assert listed["2020H1"]["mart_built_at"].endswith(" UTC") and listed["2020H1"]["current"] is True
     assert {f["source"] for f in listed["2020H1"]["built_from"]} >= {"enterprise_monthly", "investment_monthly"}
     docx = published.get("/report-center/drafts/2020H1/docx", headers=headers)
     expected = sample_pipeline.reports / "2020H1" / "industrial_economy_report_2020H1.docx"

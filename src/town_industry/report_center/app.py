@@ -165,7 +165,10 @@ def _page_routes(app: FastAPI) -> None:
         root = request.scope.get("root_path", "").rstrip("/")
         return page(request, "text.html", f"{period} 初稿 / Draft", user, text=found.markdown.read_text(encoding="utf-8"),
                     download=f"{root}/drafts/{period}/docx" if found.docx else None,
-                    facts=[("生成时间 written", found.written_at), ("指标计算时间 KPIs built", found.mart_built_at or "—")],
+                    facts=[("生成时间 written", found.written_at), ("指标计算时间 KPIs built", found.mart_built_at or "—"),
+                           ("与现有数据一致 current", {True: "是 yes", False: "否 no: 下列文件是现有的，不是本稿依据的 "
+                            "the files below are the warehouse's now, not those this draft was built from"}
+                            .get(found.current, "—"))],
                     files=drafts.built_from(period))
 
     @app.get("/drafts/{period}/docx")

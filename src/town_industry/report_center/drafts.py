@@ -14,7 +14,7 @@ from pathlib import Path
 from town_industry import settings
 from town_industry.db import read
 from town_industry.periods import is_report_period, report_period_order, report_period_months
-from town_industry.report.draft import DRAFT_RECORD, draft_name
+from town_industry.report.draft import DRAFT_RECORD, draft_name, is_current
 
 
 @dataclass
@@ -23,7 +23,8 @@ class Draft:
     markdown: Path | None
     docx: Path | None
     written_at: str  # the Markdown file's time (UTC)
-    mart_built_at: str | None  # the KPI build it was written from (draft.json)
+    mart_built_at: str | None  # the KPI build it was written from (draft.json), UTC
+    current: bool | None  # written from the KPIs as they are now built; None before anything is published
 
     def as_dict(self) -> dict:
         shown = asdict(self)
@@ -54,11 +55,22 @@ def _draft(folder: Path) -> Draft | None:
     written = datetime.fromtimestamp((markdown or docx).stat().st_mtime, timezone.utc)
     record = folder / DRAFT_RECORD
     built = json.loads(record.read_text(encoding="utf-8")).get("mart_built_at") if record.is_file() else None
-    return Draft(folder.name, markdown, docx, written.strftime("%Y-%m-%d %H:%M:%S UTC"), built)
+    return Draft(folder.name, markdown, docx, written.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                 f"{built[:19]} UTC" if built and built != "None" else None, _current(folder.name))
+
+
+def _current(period: str) -> bool | None:
+    """Whether the draft was written from the KPI build the published warehouse holds now: when a file
+    loaded since changed the period's KPIs, the files listed below are no longer those it was built from
+    (the next KPI run writes it again)."""
+    try:
+        return is_current(period)
+    except FileNotFoundError:
+        return None
 
 
 def built_from(period: str) -> list[dict]:
-    """The files the warehouse holds for the period's months (what its KPIs were computed from)."""
+    """The files the warehouse holds for the period's months: what a current draft was built from."""
     months = report_period_months(period)
     try:
         with read() as con:
