@@ -25,6 +25,11 @@ URL_PREFIX = "/report-center"
 TEMPLATES = settings.PROJECT_ROOT / "include" / "report_center" / "templates"
 FORM_OVERHEAD = 1 << 20  # a multipart body's headers and boundaries, beyond the file itself
 
+# Whether a draft was written from the KPIs as now built (drafts.Draft.current).
+DRAFT_CURRENT = {True: "是 yes", False: "否：之后入库的文件改变了指标，下次指标运行会重写本稿；下列文件是现有的，不是本稿依据的 / no: "
+                 "a file loaded since changed its KPIs, and the next KPI run rewrites it; the files below are the "
+                 "warehouse's now, not those it was built from"}
+
 _pages = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
 
@@ -166,9 +171,7 @@ def _page_routes(app: FastAPI) -> None:
         return page(request, "text.html", f"{period} 初稿 / Draft", user, text=found.markdown.read_text(encoding="utf-8"),
                     download=f"{root}/drafts/{period}/docx" if found.docx else None,
                     facts=[("生成时间 written", found.written_at), ("指标计算时间 KPIs built", found.mart_built_at or "—"),
-                           ("与现有数据一致 current", {True: "是 yes", False: "否 no: 下列文件是现有的，不是本稿依据的 "
-                            "the files below are the warehouse's now, not those this draft was built from"}
-                            .get(found.current, "—"))],
+                           ("与现有数据一致 current", DRAFT_CURRENT.get(found.current, "—"))],
                     files=drafts.built_from(period))
 
     @app.get("/drafts/{period}/docx")
