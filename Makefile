@@ -56,22 +56,23 @@ summary: install      ## what the warehouse holds (tables, files by source and s
 	$(CLI) summary --warehouse $(WAREHOUSE)
 
 # The end-to-end set (the make airflow stack, mostly waiting on its scheduler) runs beside the rest, in a
-# pytest session of its own: the suite takes the time of the longer of the two, not their sum. The sessions
-# share nothing they write: the e2e set gets a copy of the SQLite Airflow home whose airflow.cfg names the
-# copy (a verbatim copy kept the original's log folder, so its sample run overwrote the other session's
-# run logs), a --basetemp of its own and free ports; apt-get runs one at a time (deploy/packages.py).
+# pytest session of its own: the suite takes the time of the longer of the two, not their sum (tests marked
+# beside_e2e join it, to even the two out). The sessions share nothing they write: the e2e set gets a copy
+# of the SQLite Airflow home whose airflow.cfg names the copy (a verbatim copy kept the original's log
+# folder, so its sample run overwrote the other session's run logs), a --basetemp of its own and free
+# ports; apt-get runs one at a time (deploy/packages.py).
 # Its output is printed after the rest's and kept in .airflow/e2e/pytest.log; either failing fails make test.
 E2E_HOME := $(AIRFLOW_HOME)/e2e
 test: airflow-home     ## everything: unit tests, the DAG runs (dag.test), the make airflow stack end to end
 	@rm -rf $(E2E_HOME) && mkdir -p $(E2E_HOME) && cp $(AIRFLOW_HOME)/airflow.db $(E2E_HOME)/
 	@sed 's|$(AIRFLOW_HOME)/|$(E2E_HOME)/|g' $(AIRFLOW_HOME)/airflow.cfg > $(E2E_HOME)/airflow.cfg
 	@tmp=$$(mktemp -d); \
-	AIRFLOW_HOME=$(E2E_HOME) $(BIN)/python -m pytest -m e2e --basetemp=$$tmp/basetemp > $(E2E_HOME)/pytest.log 2>&1 & e2e=$$!; \
-	echo "make test: the end-to-end set (pytest -m e2e) runs beside the rest; its output follows theirs."; \
-	$(BIN)/python -m pytest -m "not e2e"; rest=$$?; \
+	AIRFLOW_HOME=$(E2E_HOME) $(BIN)/python -m pytest -m "e2e or beside_e2e" --basetemp=$$tmp/basetemp > $(E2E_HOME)/pytest.log 2>&1 & e2e=$$!; \
+	echo "make test: the end-to-end set (pytest -m \"e2e or beside_e2e\") runs beside the rest; its output follows theirs."; \
+	$(BIN)/python -m pytest -m "not e2e and not beside_e2e"; rest=$$?; \
 	echo "make test: waiting for the end-to-end set ($(E2E_HOME)/pytest.log)"; \
 	wait $$e2e; e2e=$$?; rm -rf $$tmp; \
-	echo "==================== the end-to-end set (pytest -m e2e), run beside the rest ===================="; \
+	echo "==================== the end-to-end set (pytest -m \"e2e or beside_e2e\"), run beside the rest ===================="; \
 	cat $(E2E_HOME)/pytest.log; \
 	echo "make test: the rest exited $$rest, the end-to-end set $$e2e"; \
 	test $$rest -eq 0 -a $$e2e -eq 0

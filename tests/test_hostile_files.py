@@ -22,6 +22,10 @@ from town_industry.contracts import rules
 from town_industry.contracts import sources as declarations
 from town_industry.contracts.sources import Limits
 
+# make test runs this module in the end-to-end set's session, which would otherwise finish minutes before
+# the rest (its ~30 DAG runs take about 2½ minutes).
+pytestmark = pytest.mark.beside_e2e
+
 SOURCE, MONTH = "enterprise_monthly", "2020-01"
 OTHERS = ("investment_monthly", "employment_services")
 COL = {"stat_month": 0, "uscc": 1, "enterprise_name": 2, "industry_code": 3, "is_above_scale": 4,
