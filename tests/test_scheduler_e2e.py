@@ -611,7 +611,8 @@ def writer_downloads_the_draft(chromium, stack, workspace, period: str, notes: l
     periods = [tr.text.split()[0] for tr in chromium.find_elements(By.CSS_SELECTOR, "table tr")[1:]]
     assert period in periods, periods
     screenshot(chromium, "08-drafts", f"The drafts page: one row per report period, newest first ({', '.join(periods)}),"
-               " with when its draft was written, when its KPIs were built, and the links 阅读 Markdown (read) and "
+               " with when its draft was written, when its KPIs were built, whether it is current (是: written from the "
+               "KPIs as built now), and the links 阅读 Markdown (read) and "
                "下载 .docx (download).", notes)
     chromium.find_element(By.CSS_SELECTOR, f"a[href$='/drafts/{period}/docx']").click()
     name = f"{draft_name(period)}.docx"
