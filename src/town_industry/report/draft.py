@@ -159,7 +159,24 @@ DRAFT_RECORD = "draft.json"  # which build of the mart a draft was written from
 def _mart_build(con, period: str) -> dict:
     row = con.execute("SELECT inputs_digest, built_at FROM meta.kpi_builds WHERE period = ?", [period]).fetchall()
     digest, built_at = row[0] if row else (None, None)
-    return {"period": period, "inputs_digest": digest, "mart_built_at": str(built_at)}
+    return {"period": period, "inputs_digest": digest, "mart_built_at": None if built_at is None else str(built_at)}
+
+
+def draft_record(period: str, reports_dir: Path | None = None) -> dict | None:
+    """What the period's draft records of the mart build it was written from (draft.json), if it has one."""
+    record = (reports_dir or settings.reports_dir()) / period / DRAFT_RECORD
+    return json.loads(record.read_text(encoding="utf-8")) if record.is_file() else None
+
+
+def kpi_builds(warehouse_path: Path | None = None) -> dict[str, str]:
+    """Each period's current mart build (its inputs digest), from the published warehouse."""
+    with read(warehouse_path) as con:
+        return dict(con.execute("SELECT period, inputs_digest FROM meta.kpi_builds").fetchall())
+
+
+def written_from(record: dict | None, builds: dict[str, str]) -> bool:
+    """The draft whose record this is was written from the build ``builds`` holds for its period."""
+    return record is not None and record.get("inputs_digest") == builds.get(record.get("period"))
 
 
 def is_current(period: str, warehouse_path: Path | None = None, reports_dir: Path | None = None) -> bool:
@@ -168,12 +185,8 @@ def is_current(period: str, warehouse_path: Path | None = None, reports_dir: Pat
     A run killed after the mart committed but before the draft was swapped in leaves the previous
     draft behind: its record names an older build, so the next run redrafts it.
     """
-    record = (reports_dir or settings.reports_dir()) / period / DRAFT_RECORD
-    if not record.is_file():
-        return False
-    with read(warehouse_path) as con:
-        current = _mart_build(con, period)
-    return json.loads(record.read_text(encoding="utf-8")).get("inputs_digest") == current["inputs_digest"]
+    record = draft_record(period, reports_dir)
+    return record is not None and written_from(record, kpi_builds(warehouse_path))
 
 
 def draft_reports(report_periods: list[str], warehouse_path: Path | None = None) -> list[str]:

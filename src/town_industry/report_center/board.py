@@ -49,7 +49,7 @@ class Board:
                 "cells": [c.as_dict() for c in self.cells]}
 
 
-def shown_period(period: str | None, loaded: list[str], now: datetime) -> str:
+def shown_period(period: str | None, loaded: set[str], now: datetime) -> str:
     """The half-year the board shows: the one asked for, else the newest any load saw, else the one of the
     last complete month (a board of every month since the first load would be mostly empty rows)."""
     if period:
@@ -61,7 +61,7 @@ def board(period: str | None = None, now: datetime | None = None) -> Board:
     """The board of one half-year (``2020H1``): a cell per declared source and month."""
     now = now or datetime.now(timezone.utc)
     loads, warnings = _ledger()
-    period = shown_period(period, sorted({m for _, m in loads}), now)
+    period = shown_period(period, {m for _, m in loads}, now)
     months = half_year_months(period)
     cells = [_cell(source, month, loads.get((source.name, month)), warnings.get((source.name, month), 0), now)
              for source in declared_sources() for month in months]

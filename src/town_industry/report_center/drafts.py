@@ -6,7 +6,6 @@ and the path built from it is looked up in the listing, never joined from client
 """
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 from town_industry import settings
 from town_industry.db import read
 from town_industry.periods import is_report_period, report_period_order, report_period_months
-from town_industry.report.draft import DRAFT_RECORD, draft_name, is_current
+from town_industry.report.draft import draft_name, draft_record, kpi_builds, written_from
 
 
 @dataclass
@@ -36,8 +35,12 @@ class Draft:
 def drafts() -> list[Draft]:
     """Every period with a Markdown or Word draft, newest period first."""
     root = settings.reports_dir()
-    found = [d for d in (_draft(p) for p in root.iterdir() if p.is_dir() and is_report_period(p.name))
-             if d is not None] if root.is_dir() else []
+    folders = [p for p in root.iterdir() if p.is_dir() and is_report_period(p.name)] if root.is_dir() else []
+    try:
+        builds = kpi_builds()  # once for every draft
+    except FileNotFoundError:
+        builds = None  # nothing published yet
+    found = [d for d in (_draft(p, builds) for p in folders) if d is not None]
     return sorted(found, key=lambda d: report_period_order(d.period), reverse=True)
 
 
@@ -46,27 +49,19 @@ def draft(period: str) -> Draft | None:
     return next((d for d in drafts() if d.period == period), None)
 
 
-def _draft(folder: Path) -> Draft | None:
+def _draft(folder: Path, builds: dict[str, str] | None) -> Draft | None:
     name = draft_name(folder.name)
     markdown, docx = folder / f"{name}.md", folder / f"{name}.docx"
     markdown, docx = (markdown if markdown.is_file() else None), (docx if docx.is_file() else None)
     if markdown is None and docx is None:
         return None
     written = datetime.fromtimestamp((markdown or docx).stat().st_mtime, timezone.utc)
-    record = folder / DRAFT_RECORD
-    built = json.loads(record.read_text(encoding="utf-8")).get("mart_built_at") if record.is_file() else None
+    # Whether a file loaded since changed the period's KPIs: then the files built_from lists are the
+    # warehouse's now, not those the draft was built from (the next KPI run writes it again).
+    record = draft_record(folder.name, folder.parent)
+    built = record and record.get("mart_built_at")
     return Draft(folder.name, markdown, docx, written.strftime("%Y-%m-%d %H:%M:%S UTC"),
-                 f"{built[:19]} UTC" if built and built != "None" else None, _current(folder.name))
-
-
-def _current(period: str) -> bool | None:
-    """Whether the draft was written from the KPI build the published warehouse holds now: when a file
-    loaded since changed the period's KPIs, the files listed below are no longer those it was built from
-    (the next KPI run writes it again)."""
-    try:
-        return is_current(period)
-    except FileNotFoundError:
-        return None
+                 f"{built[:19]} UTC" if built else None, None if builds is None else written_from(record, builds))
 
 
 def built_from(period: str) -> list[dict]:
